@@ -1,0 +1,103 @@
+/** The result of `map`: awaitable (results in input order), iterable as items finish, settled on demand. */
+import { BatchError, type SettledResult } from '../errors.js';
+import type { JobHandle } from '../exec/job-handle.js';
+
+export interface MapProgress {
+  total: number;
+  done: number;
+  succeeded: number;
+  failed: number;
+  /** The item that just finished. */
+  index: number;
+}
+
+export interface BatchControl {
+  cancel(): Promise<void>;
+  jobs(): JobHandle[];
+}
+
+export class Batch<R> implements PromiseLike<R[]>, AsyncIterable<SettledResult<R>> {
+  private readonly outcomes: Array<SettledResult<R> | undefined>;
+  private readonly order: number[] = [];
+  private waiters: Array<() => void> = [];
+  private allSettled: Promise<SettledResult<R>[]>;
+
+  constructor(
+    private readonly promises: Promise<R>[],
+    private readonly control: BatchControl = { cancel: async () => undefined, jobs: () => [] },
+    onProgress?: (p: MapProgress) => void,
+  ) {
+    this.outcomes = new Array(promises.length).fill(undefined);
+    let done = 0;
+    let failed = 0;
+    const settle = (index: number, outcome: SettledResult<R>) => {
+      this.outcomes[index] = outcome;
+      this.order.push(index);
+      done++;
+      if (outcome.status === 'rejected') failed++;
+      onProgress?.({ total: promises.length, done, succeeded: done - failed, failed, index });
+      const w = this.waiters;
+      this.waiters = [];
+      for (const wake of w) wake();
+    };
+    this.allSettled = Promise.all(
+      promises.map((p, index) =>
+        p.then(
+          (value) => settle(index, { status: 'fulfilled', index, value }),
+          (reason: unknown) => settle(index, { status: 'rejected', index, reason }),
+        ),
+      ),
+    ).then(() => this.outcomes as SettledResult<R>[]);
+  }
+
+  /** Number of items. */
+  get size(): number {
+    return this.promises.length;
+  }
+
+  /** One handle per job the batch submitted (usually one array job). */
+  get jobs(): JobHandle[] {
+    return this.control.jobs();
+  }
+
+  /** Every item's outcome, in input order. Never rejects. */
+  settled(): Promise<SettledResult<R>[]> {
+    return this.allSettled;
+  }
+
+  /** The results in input order; rejects with a BatchError holding every outcome if any item failed. */
+  async results(): Promise<R[]> {
+    const all = await this.allSettled;
+    const failed = all.filter((r) => r.status === 'rejected');
+    if (failed.length) {
+      const first = failed[0]!;
+      const msg = first.reason instanceof Error ? first.reason.message : String(first.reason);
+      throw new BatchError(`${failed.length} of ${all.length} items failed; item ${first.index}: ${msg.split('\n')[0]}`, all, {
+        cause: first.reason,
+      });
+    }
+    return all.map((r) => (r as { value: R }).value);
+  }
+
+  then<A = R[], B = never>(onfulfilled?: ((value: R[]) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.results().then(onfulfilled, onrejected);
+  }
+
+  /** Each item's outcome as it finishes. */
+  async *[Symbol.asyncIterator](): AsyncIterator<SettledResult<R>> {
+    let next = 0;
+    while (next < this.promises.length) {
+      if (next < this.order.length) {
+        yield this.outcomes[this.order[next++]!]!;
+        continue;
+      }
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+  }
+
+  /** Cancel every job of the batch. */
+  cancel(): Promise<void> {
+    return this.control.cancel();
+  }
+}
+

@@ -1,0 +1,105 @@
+/**
+ * Fan-out: N calls of one method as one batch.
+ *
+ *   const batch = map(seeds, (seed) => sim.run(seed), { concurrency: 8, onProgress });
+ *   const results = await batch;                 // in input order; a BatchError (with every outcome) if any failed
+ *   for await (const r of batch) { ... }         // each as it finishes: { index, status, value | reason }
+ *   const settled = await batch.settled();       // every outcome, never rejects
+ *
+ * The calls that `fn` makes synchronously become ONE job: an array job on batch schedulers, one
+ * child per item on the local scheduler — never silently serial.
+ */
+import { ClustrixError } from '../errors.js';
+import { callContext, currentCallContext, mergeCallOptions, type CallCollector } from '../exec/call-context.js';
+import { deferred, type Deferred } from '../exec/deferred.js';
+import { JobHandle } from '../exec/job-handle.js';
+import { Batch, type MapProgress } from './batch.js';
+import { JobRun } from '../exec/job-run.js';
+import { prepareCall, validateCallOptions } from '../exec/prepare.js';
+import type { CallOptions } from '../options.js';
+import type { CallInfo } from '../runtime/decorator.js';
+import { newJobId } from '../util/ids.js';
+
+export type { MapProgress } from './batch.js';
+export { Batch } from './batch.js';
+
+export interface MapOptions extends CallOptions {
+  /** At most this many items run at once (an array job's `%K`). */
+  concurrency?: number;
+  /** Called each time an item finishes. */
+  onProgress?: (progress: MapProgress) => void;
+}
+
+interface Collected {
+  index: number;
+  info: CallInfo;
+  options: CallOptions;
+  result: Deferred<unknown>;
+}
+
+export function map<I, R>(items: Iterable<I> | ArrayLike<I>, fn: (item: I, index: number) => Promise<R>, options: MapOptions = {}): Batch<R> {
+  const { concurrency, onProgress, ...callOptions } = options;
+  validateCallOptions(callOptions, 'map() options');
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new ClustrixError(`map(): concurrency must be a positive integer, got ${String(concurrency)}`, { scope: 'config' });
+  }
+  const list = Array.from(items as Iterable<I>);
+  const merged = mergeCallOptions(currentCallContext()?.options, callOptions);
+  const collected: Collected[] = [];
+  let collecting = true;
+  const collector: CallCollector = {
+    add(info, opts) {
+      const index = currentCallContext()?.itemIndex;
+      if (!collecting || index === undefined || collected.some((c) => c.index === index)) return undefined;
+      const result = deferred<unknown>();
+      collected.push({ index, info, options: opts, result });
+      return result.promise;
+    },
+  };
+  const promises = list.map((item, index) =>
+    callContext.run({ options: merged, collector, itemIndex: index }, () => {
+      try {
+        return Promise.resolve(fn(item, index));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }),
+  );
+  collecting = false;
+  const runs = submitCollected(collected, concurrency);
+  return new Batch(promises, { cancel: () => Promise.all(runs.map((r) => r.cancel())).then(() => undefined), jobs: () => runs.map((r) => new JobHandle(r)) }, onProgress);
+}
+
+/** Group the collected calls by class+method, and submit each group as one array job. */
+function submitCollected(collected: Collected[], concurrency: number | undefined): JobRun[] {
+  const groups = new Map<unknown, Map<string, Collected[]>>();
+  for (const c of collected) {
+    const byMethod = groups.get(c.info.cls) ?? new Map<string, Collected[]>();
+    groups.set(c.info.cls, byMethod);
+    const list = byMethod.get(c.info.method) ?? [];
+    byMethod.set(c.info.method, list);
+    list.push(c);
+  }
+  const runs: JobRun[] = [];
+  for (const byMethod of groups.values()) {
+    for (const group of byMethod.values()) {
+      let prepared;
+      try {
+        prepared = group.map((c) => prepareCall(c.info, c.options, `items[${c.index}].`));
+      } catch (err) {
+        for (const c of group) c.result.reject(err);
+        continue;
+      }
+      const signal = group[0]!.options.signal;
+      const run = new JobRun(prepared, {
+        jobId: newJobId(),
+        array: true,
+        ...(concurrency ? { concurrency } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      run.items.forEach((d, i) => d.promise.then(group[i]!.result.resolve, group[i]!.result.reject));
+      runs.push(run);
+    }
+  }
+  return runs;
+}

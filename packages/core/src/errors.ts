@@ -1,0 +1,164 @@
+/**
+ * One error family for everything Clustrix throws. Every error is a `ClustrixError`
+ * (brand-checked with `isClustrixError`, so it works across copies of the package),
+ * carries an optional `cause`, and — when a job is involved — the job id, the scheduler's
+ * state and the tail of the job's stderr. Messages start with `[clustrix] [<scope>]`.
+ */
+const BRAND = Symbol.for('clustrix.error');
+
+export interface JobErrorDetails {
+  /** Clustrix's own job id (the job folder name). */
+  jobId?: string;
+  /** The scheduler's id for the job (SLURM job id, pid, ...). */
+  schedulerJobId?: string;
+  /** The scheduler's raw state when the failure was seen (e.g. `TIMEOUT`, `OUT_OF_MEMORY`). */
+  schedulerState?: string;
+  /** The last lines of the job's stderr. */
+  stderrTail?: string;
+  /** The exit code of the job's process, when known. */
+  exitCode?: number;
+  /** Array task index, for a failure of one item of a fan-out. */
+  index?: number;
+}
+
+export interface ClustrixErrorOptions extends JobErrorDetails {
+  /** Which part of Clustrix (or which scheduler) raised it: `config`, `slurm`, `ssh`... */
+  scope?: string;
+  cause?: unknown;
+}
+
+export class ClustrixError extends Error implements JobErrorDetails {
+  readonly scope: string;
+  declare jobId?: string;
+  declare schedulerJobId?: string;
+  declare schedulerState?: string;
+  declare stderrTail?: string;
+  declare exitCode?: number;
+  declare index?: number;
+
+  constructor(message: string, options: ClustrixErrorOptions = {}) {
+    const scope = options.scope ?? 'core';
+    const prefixed = message.startsWith('[clustrix]') ? message : `[clustrix] [${scope}] ${message}`;
+    super(withStderr(prefixed, options.stderrTail), options.cause === undefined ? undefined : { cause: options.cause });
+    this.scope = scope;
+    Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false, writable: true, configurable: true });
+    for (const key of ['jobId', 'schedulerJobId', 'schedulerState', 'stderrTail', 'exitCode', 'index'] as const) {
+      if (options[key] !== undefined) (this as Record<string, unknown>)[key] = options[key];
+    }
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Keep `instanceof` exact for subclasses, but let the base class recognise copies from other bundles.
+    if (this === ClustrixError) return isClustrixError(value);
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+Object.defineProperty(ClustrixError.prototype, BRAND, { value: true });
+
+function withStderr(message: string, stderrTail: string | undefined): string {
+  if (!stderrTail || !stderrTail.trim()) return message;
+  const indented = stderrTail.trimEnd().split('\n').map((l) => `  | ${l}`).join('\n');
+  return `${message}\n  stderr (last lines):\n${indented}`;
+}
+
+/** True for any Clustrix error, even one created by another copy of this package. */
+export function isClustrixError(value: unknown): value is ClustrixError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** A configuration file, environment variable or option is wrong. */
+export class ConfigError extends ClustrixError {
+  /** Where the bad value came from: a file path, `env CLUSTRIX_X`, `decorator`, `call options`. */
+  declare readonly source?: string;
+  /** Dotted path of the bad key (`clusters.hpc.time`). */
+  declare readonly keyPath?: string;
+  constructor(message: string, options: ClustrixErrorOptions & { source?: string; keyPath?: string } = {}) {
+    super(message, { scope: 'config', ...options });
+    if (options.source !== undefined) this.source = options.source;
+    if (options.keyPath !== undefined) this.keyPath = options.keyPath;
+  }
+}
+
+/** `@cluster` was put somewhere it cannot work (a field, a getter, a non-async method...). */
+export class DefinitionError extends ClustrixError {
+  constructor(message: string, options: ClustrixErrorOptions = {}) {
+    super(message, { scope: 'decorator', ...options });
+  }
+}
+
+/** A value cannot cross to the remote side (a function, a symbol, an unregistered class...). */
+export class SerializationError extends ClustrixError {
+  /** Path of the bad value, e.g. `args[1].onDone`. */
+  readonly path: string;
+  constructor(message: string, options: ClustrixErrorOptions & { path: string }) {
+    super(message, { scope: 'serialize', ...options });
+    this.path = options.path;
+  }
+}
+
+/** The code cannot be shipped: the class is not exported, the module cannot be bundled... */
+export class BundleError extends ClustrixError {
+  constructor(message: string, options: ClustrixErrorOptions = {}) {
+    super(message, { scope: 'bundle', ...options });
+  }
+}
+
+/** The scheduler refused or failed to take the job. */
+export class SubmitError extends ClustrixError {}
+
+/** A command or file transfer to the cluster failed. */
+export class TransportError extends ClustrixError {}
+
+/** The remote method threw; `remote` holds what it threw when the original class is not known here. */
+export class RemoteError extends ClustrixError {
+  constructor(message: string, options: ClustrixErrorOptions & { remoteName: string }) {
+    super(message, options);
+    Object.defineProperty(this, 'name', { value: options.remoteName, configurable: true, writable: true, enumerable: false });
+  }
+}
+
+/** The job ended without reporting a result or an error: it exited with a non-zero code. */
+export class JobFailedError extends ClustrixError {}
+
+/** The job hit its time limit (SLURM TIMEOUT, SGE h_rt, Kubernetes DeadlineExceeded, local `time`). */
+export class TimeLimitError extends ClustrixError {}
+
+/** The job used more memory than it was given (SLURM OUT_OF_MEMORY, Kubernetes OOMKilled). */
+export class OutOfMemoryError extends ClustrixError {}
+
+/** The job was cancelled (by an AbortSignal, `cancel()`, or someone else). */
+export class CancelledError extends ClustrixError {}
+
+/** The node running the job failed (SLURM NODE_FAIL / BOOT_FAIL). */
+export class NodeFailError extends ClustrixError {}
+
+/** The job was preempted by the scheduler. */
+export class PreemptedError extends ClustrixError {}
+
+/** The job disappeared: the scheduler no longer knows it and it left no result. */
+export class JobLostError extends ClustrixError {}
+
+/** Some items of a fan-out failed; `results` holds every item's outcome, in input order. */
+export class BatchError<T = unknown> extends ClustrixError {
+  readonly results: ReadonlyArray<SettledResult<T>>;
+  constructor(message: string, results: ReadonlyArray<SettledResult<T>>, options: ClustrixErrorOptions = {}) {
+    super(message, options);
+    this.results = results;
+  }
+  /** The errors of the failed items. */
+  get errors(): unknown[] {
+    return this.results.filter((r): r is RejectedResult => r.status === 'rejected').map((r) => r.reason);
+  }
+}
+
+export interface FulfilledResult<T> {
+  status: 'fulfilled';
+  index: number;
+  value: T;
+}
+export interface RejectedResult {
+  status: 'rejected';
+  index: number;
+  reason: unknown;
+}
+export type SettledResult<T> = FulfilledResult<T> | RejectedResult;

@@ -1,0 +1,144 @@
+/**
+ * Reading how a job (or one array task) ended: the result or the error from its folder, or — when
+ * the runner could not report — an error built from the scheduler's state, the exit code and the
+ * tail of stderr.
+ */
+import { pathToFileURL } from 'node:url';
+import {
+  BundleError,
+  CancelledError,
+  ClustrixError,
+  ConfigError,
+  JobFailedError,
+  JobLostError,
+  NodeFailError,
+  OutOfMemoryError,
+  PreemptedError,
+  SerializationError,
+  SubmitError,
+  TimeLimitError,
+  TransportError,
+  type ClustrixErrorOptions,
+} from '../errors.js';
+import { registeredById } from '../runtime/registry.js';
+import type { JobRef, TaskStatus } from '../scheduler/contract.js';
+import type { Transport } from '../transport/contract.js';
+import { decodeError } from '../wire/error-codec.js';
+import { jobFiles, type ErrorFile, type ResultFile } from '../wire/protocol.js';
+import { deserialize } from '../wire/serialize.js';
+
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+const CORE_ERRORS: Record<string, abstract new (...a: never[]) => Error> = {
+  ClustrixError,
+  BundleError,
+  ConfigError,
+  SerializationError,
+  SubmitError,
+  TransportError,
+};
+
+export interface CollectContext {
+  transport: Transport;
+  scheduler: string;
+  ref: JobRef;
+  /** The module defining the target class, searched for the remote error's class. */
+  moduleFile?: string;
+  localFrames?: string;
+  /** The job's time limit as given, for messages. */
+  time?: string | number;
+}
+
+const STDERR_TAIL_BYTES = 4000;
+const STDERR_TAIL_LINES = 20;
+
+async function lookupErrorClass(moduleFile: string | undefined, className: string) {
+  const reg = registeredById(className)?.cls as (abstract new (...a: never[]) => Error) | undefined;
+  if (reg && (reg as unknown as { prototype: unknown }).prototype instanceof Error) return reg;
+  if (!moduleFile) return undefined;
+  try {
+    const ns = (await import(pathToFileURL(moduleFile).href)) as Record<string, unknown>;
+    for (const v of Object.values(ns)) {
+      if (typeof v === 'function' && v.name === className && v.prototype instanceof Error) return v as abstract new () => Error;
+    }
+  } catch {
+    /* not importable here: fall back to RemoteError */
+  }
+  return undefined;
+}
+
+function tailLines(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const lines = text.replace(/\s+$/, '').split('\n');
+  return lines.slice(-STDERR_TAIL_LINES).join('\n');
+}
+
+export async function collectOutcome(ctx: CollectContext, index: number | undefined, status: TaskStatus): Promise<Outcome> {
+  const dir = ctx.ref.jobDir;
+  const paths = [jobFiles.result(index), jobFiles.error(index), jobFiles.exitCode(index)].map((f) => `${dir}/${f}`);
+  let files = await ctx.transport.readFiles(paths);
+  // On a shared filesystem a finished job's files can lag the scheduler by a moment.
+  for (let attempt = 0; attempt < 3 && !files.get(paths[0]!) && !files.get(paths[1]!) && status.state === 'completed'; attempt++) {
+    await new Promise((r) => setTimeout(r, 300 * (attempt + 1)));
+    files = await ctx.transport.readFiles(paths);
+  }
+  const [resultBuf, errorBuf, codeBuf] = paths.map((p) => files.get(p));
+  const jobLabel = `job ${ctx.ref.jobId}${index === undefined ? '' : ` item ${index}`}`;
+  if (errorBuf) {
+    const file = JSON.parse(errorBuf.toString('utf8')) as ErrorFile;
+    const enc = file.error;
+    const Cls = enc.clustrix ? CORE_ERRORS[enc.className] : await lookupErrorClass(ctx.moduleFile, enc.className);
+    const error = decodeError(enc, {
+      lookup: () => Cls,
+      banner: `[clustrix] thrown in ${jobLabel} on ${file.host} (${ctx.scheduler}); called at:`,
+      ...(ctx.localFrames ? { localFrames: ctx.localFrames } : {}),
+      details: { jobId: ctx.ref.jobId, schedulerJobId: ctx.ref.schedulerJobId, scope: ctx.scheduler, ...(index !== undefined ? { index } : {}) },
+    });
+    return { ok: false, error };
+  }
+  if (resultBuf) {
+    const file = JSON.parse(resultBuf.toString('utf8')) as ResultFile;
+    return { ok: true, value: deserialize(file.value) };
+  }
+  const exitCode = codeBuf ? Number(codeBuf.toString('utf8').trim()) : status.exitCode;
+  const stderrPath = `${dir}/${jobFiles.stderr(index)}`;
+  const stderr = (await ctx.transport.readFiles([stderrPath], { tailBytes: STDERR_TAIL_BYTES }).catch(() => new Map())).get(stderrPath);
+  const details: ClustrixErrorOptions = {
+    scope: ctx.scheduler,
+    jobId: ctx.ref.jobId,
+    schedulerJobId: ctx.ref.schedulerJobId,
+    schedulerState: status.schedulerState ?? status.state.toUpperCase(),
+    ...(exitCode !== undefined && !Number.isNaN(exitCode) ? { exitCode } : {}),
+    ...(index !== undefined ? { index } : {}),
+    ...(tailLines(stderr?.toString('utf8')) ? { stderrTail: tailLines(stderr?.toString('utf8')) } : {}),
+  };
+  const sched = `${ctx.scheduler} ${ctx.ref.schedulerJobId}`;
+  const why = status.reason ? `: ${status.reason}` : '';
+  const state = details.schedulerState;
+  switch (status.state) {
+    case 'timeout':
+      return { ok: false, error: new TimeLimitError(`${jobLabel} (${sched}) exceeded its time limit${ctx.time !== undefined ? ` of ${ctx.time}` : ''} (${state})${why}. Raise \`time\``, details) };
+    case 'out_of_memory':
+      return { ok: false, error: new OutOfMemoryError(`${jobLabel} (${sched}) ran out of memory (${state})${why}. Raise \`memory\``, details) };
+    case 'cancelled':
+      return { ok: false, error: new CancelledError(`${jobLabel} (${sched}) was cancelled (${state})${why}`, details) };
+    case 'node_fail':
+      return { ok: false, error: new NodeFailError(`${jobLabel} (${sched}) failed because its node failed (${state})${why}`, details) };
+    case 'preempted':
+      return { ok: false, error: new PreemptedError(`${jobLabel} (${sched}) was preempted (${state})${why}`, details) };
+    case 'lost':
+      return { ok: false, error: new JobLostError(`${jobLabel} (${sched}) is gone${why}`, details) };
+    default: {
+      if (exitCode !== undefined && exitCode !== 0 && !Number.isNaN(exitCode)) {
+        return {
+          ok: false,
+          error: new JobFailedError(`${jobLabel} (${sched}) exited with code ${exitCode} before reporting a result (${state})${why}`, details),
+        };
+      }
+      return {
+        ok: false,
+        error: new JobLostError(`${jobLabel} (${sched}) ended (${state}) without writing a result or an error${why}`, details),
+      };
+    }
+  }
+}

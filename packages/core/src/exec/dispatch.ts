@@ -1,0 +1,21 @@
+/** Where a decorated method's call goes when it is not running inside a job. */
+import type { CallInfo } from '../runtime/decorator.js';
+import { newJobId } from '../util/ids.js';
+import { currentCallContext } from './call-context.js';
+import { JobHandle } from './job-handle.js';
+import { JobRun } from './job-run.js';
+import { prepareCall } from './prepare.js';
+
+export function dispatchCall(info: CallInfo): Promise<unknown> {
+  const ctx = currentCallContext();
+  const options = ctx?.options ?? {};
+  if (ctx?.collector) {
+    const collected = ctx.collector.add(info, options);
+    if (collected) return collected;
+  }
+  const prepared = prepareCall(info, options);
+  const run = new JobRun([prepared], { jobId: newJobId(), array: false, ...(options.signal ? { signal: options.signal } : {}) });
+  const handle = new JobHandle(run);
+  ctx?.onHandle?.(handle);
+  return handle.result();
+}

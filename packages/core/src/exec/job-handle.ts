@@ -1,0 +1,50 @@
+/** What a submitted call gives back: its id, its state, a way to cancel it, and its result. */
+import type { JobRef, JobState, JobStatus } from '../scheduler/contract.js';
+import type { JobRun } from './job-run.js';
+
+export class JobHandle<T = unknown> {
+  constructor(
+    private readonly run: JobRun,
+    private readonly index = 0,
+  ) {}
+
+  /** Clustrix's job id (the job folder's name). */
+  get id(): string {
+    return this.run.jobId;
+  }
+
+  /** The cluster profile's name, once resolved. */
+  get cluster(): string | undefined {
+    return this.run.state.cluster;
+  }
+
+  /** The scheduler's id for the job, once submitted. */
+  get schedulerJobId(): string | undefined {
+    return this.run.state.ref?.schedulerJobId;
+  }
+
+  /** The last state seen (no query). */
+  get state(): JobState | 'preparing' | 'submitting' {
+    return this.run.state.state;
+  }
+
+  /** Resolves with the scheduler's reference once the job is submitted. */
+  submitted(): Promise<JobRef> {
+    return this.run.ref;
+  }
+
+  /** Ask the scheduler now. */
+  status(): Promise<JobStatus | { state: 'preparing' | 'submitting' }> {
+    return this.run.status();
+  }
+
+  /** Cancel the job; its result then rejects with a CancelledError. */
+  cancel(): Promise<void> {
+    return this.run.cancel();
+  }
+
+  /** The method's result, or what it threw. */
+  result(): Promise<T> {
+    return this.run.items[this.index]!.promise as Promise<T>;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Everything about a call that can be checked without I/O is checked here, synchronously, when the
+ * method is called: call options are validated and the arguments and instance are serialized. A
+ * value that cannot cross fails now, before anything is bundled or submitted.
+ */
+import { parseOrThrow } from '../config/issues.js';
+import { SerializationError } from '../errors.js';
+import { jobOptionsSchema, type CallOptions } from '../options.js';
+import type { CallInfo } from '../runtime/decorator.js';
+import { instanceState, serialize, type SerializedValue } from '../wire/serialize.js';
+
+export interface PreparedCall {
+  info: CallInfo;
+  options: CallOptions;
+  args: SerializedValue;
+  /** Serialized own state of `this` (instance methods). */
+  instance?: SerializedValue;
+  /** The caller's stack frames, shown under a remote error's stack. */
+  localFrames: string;
+}
+
+export function validateCallOptions(options: CallOptions, source: string): void {
+  const { signal: _signal, ...rest } = options;
+  parseOrThrow(jobOptionsSchema, rest, { source });
+}
+
+export function callerFrames(): string {
+  const stack = new Error().stack ?? '';
+  return stack
+    .split('\n')
+    .slice(1)
+    .filter((l) => !/[\\/]packages[\\/]core[\\/](src|dist)[\\/]|[\\/]@clustrix[\\/]core[\\/]|node:internal/.test(l))
+    .join('\n');
+}
+
+export function prepareCall(info: CallInfo, options: CallOptions, pathPrefix = ''): PreparedCall {
+  validateCallOptions(options, 'call options');
+  const args = serialize(info.args, `${pathPrefix}args`);
+  let instance: SerializedValue | undefined;
+  if (!info.isStatic) {
+    if (typeof info.self !== 'object' || info.self === null) {
+      throw new SerializationError(`${info.cls?.name ?? 'the class'}.${info.method} was called without an instance (is \`this\` lost? call it as obj.${info.method}(...))`, {
+        path: `${pathPrefix}this`,
+      });
+    }
+    instance = serialize(instanceState(info.self), `${pathPrefix}this`);
+  }
+  return { info, options, args, ...(instance ? { instance } : {}), localFrames: callerFrames() };
+}

@@ -1,0 +1,39 @@
+/**
+ * @clustrix/core — run class methods on clusters with `@cluster`.
+ * See docs/getting-started.md.
+ */
+import './polyfill.js';
+
+export { cluster } from './decorator.js';
+export { register, type RegisterOptions } from './runtime/registry.js';
+export { jobEnvironment, isInJob, type JobEnvironment } from './runtime/job-context.js';
+export { withOptions, submit } from './api/with-options.js';
+export { map, type MapOptions } from './api/map.js';
+export { Batch, type MapProgress } from './api/batch.js';
+export { JobHandle } from './exec/job-handle.js';
+export { configure, reloadConfig } from './config/current.js';
+export { loadConfig, DEFAULT_CONFIG, type LoadedConfig, type ConfigLayer, type LoadConfigOptions } from './config/load.js';
+export { defineConfig, type ClustrixConfig, type ClustrixConfigInput, type ClusterProfile, type ClusterProfileInput } from './config/schema.js';
+export { resolveCall, type ResolvedCall } from './config/resolve.js';
+export { closeClusters as shutdown, clusterRuntime, type ClusterRuntime } from './exec/cluster.js';
+export { registerScheduler, loadSchedulerFactory } from './scheduler/load.js';
+export { LocalScheduler, LOCAL_INDEX_ENV, aggregate as aggregateTaskStatus } from './scheduler/local.js';
+export { LocalTransport } from './transport/local.js';
+export { argvToShell, quoteWord } from './transport/shell-quote.js';
+export { parseTime, parseMemory, formatClock } from './resources/parse.js';
+export { Watcher, type WatcherOptions } from './exec/watcher.js';
+export { isTerminal, TERMINAL_STATES } from './scheduler/contract.js';
+export type {
+  JobState,
+  JobStatus,
+  TaskStatus,
+  JobRef,
+  Scheduler,
+  SchedulerContext,
+  SchedulerFactory,
+  SubmitRequest,
+} from './scheduler/contract.js';
+export type { Transport, ExecResult, ExecOptions, WriteOptions } from './transport/contract.js';
+export type { JobOptions, CallOptions, ResourceKey } from './options.js';
+export { RESOURCE_KEYS } from './options.js';
+export * from './errors.js';

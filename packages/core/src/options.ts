@@ -1,0 +1,104 @@
+/**
+ * The options a job can take, as zod schemas: one resource model for every scheduler, staging
+ * options, and the per-call extras. The TypeScript types are inferred from these schemas so the
+ * schema, the types and the validation messages never drift apart.
+ */
+import { z } from 'zod';
+import { MEMORY_FORMS, parseMemory, parseTime, TIME_FORMS } from './resources/parse.js';
+
+const timeValue = z
+  .union([z.number(), z.string()])
+  .refine((v) => parseTime(v) !== undefined, { error: (iss) => `${JSON.stringify(iss.input)} is not a time; expected ${TIME_FORMS}` });
+const memoryValue = z
+  .union([z.number(), z.string()])
+  .refine((v) => parseMemory(v) !== undefined, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a memory size; expected ${MEMORY_FORMS}`,
+  });
+const positiveInt = z.number().int().positive();
+const nonEmpty = z.string().min(1);
+
+/** The resource model, shared by every scheduler. A scheduler that cannot honour one of these rejects it. */
+export const resourceShape = {
+  /** CPU cores for the job (per task). */
+  cpus: positiveInt,
+  /** Memory for the job: MiB as a number or '4G', '512M'. */
+  memory: memoryValue,
+  /** Wall-time limit: seconds or '90m', '2h', '1-12:00:00'. */
+  time: timeValue,
+  /** GPUs: a count, or 'type:count' (e.g. 'a100:2'). */
+  gpus: z.union([z.number().int().nonnegative(), z.string().regex(/^([\w.-]+:)?\d+$/, "expected a count or 'type:count'")]),
+  /** Nodes for the job. */
+  nodes: positiveInt,
+  /** Tasks per node. */
+  tasksPerNode: positiveInt,
+  /** SLURM partition (alias of `queue`). */
+  partition: nonEmpty,
+  /** PBS/SGE queue (alias of `partition`). */
+  queue: nonEmpty,
+  /** Account or project to charge. */
+  account: nonEmpty,
+  /** Quality of service. */
+  qos: nonEmpty,
+  /** Node feature constraint. */
+  constraint: nonEmpty,
+  /** Whole nodes, not shared with other jobs. */
+  exclusive: z.boolean(),
+  /** The job's name as the scheduler shows it. */
+  jobName: nonEmpty,
+  /** Environment variables for the method (delivered in the job file, never in the job script). */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string()),
+  /** Shell commands run before Node starts (e.g. 'source ~/venv.sh'). */
+  setup: z.array(z.string()),
+  /** Environment modules to load (`module load ...`). */
+  modules: z.array(nonEmpty),
+  /** Raw scheduler directives, passed through as written (e.g. '--reservation=big'). */
+  directives: z.array(nonEmpty),
+} as const;
+
+/** Where and how code and data are staged. */
+export const stagingShape = {
+  /** Root of Clustrix's folders on the cluster (bundles, runner, jobs). Default `~/.clustrix`. */
+  remoteRoot: nonEmpty,
+  /** Node.js on the cluster. Default `node`. */
+  nodePath: nonEmpty,
+  /** What to do with a job folder after the result is read. Default `keep`. */
+  cleanup: z.enum(['keep', 'on-success', 'always']),
+  /** Local files or folders uploaded into the job folder; the method finds them by the same relative path. */
+  inputs: z.array(nonEmpty),
+  /** Paths or globs (relative to the job folder) fetched back after the job. */
+  outputs: z.array(nonEmpty),
+  /** Local folder the outputs are written to. Default: the current directory. */
+  outputDir: nonEmpty,
+  /** Packages left out of the bundle (native addons are detected automatically). */
+  externals: z.array(nonEmpty),
+} as const;
+
+/** How the watcher polls a cluster. */
+export const pollShape = {
+  /** First (and fastest) poll interval, ms. */
+  pollMinMs: z.number().int().min(10),
+  /** Slowest poll interval, ms: the floor of how often the scheduler is queried while nothing changes. */
+  pollMaxMs: z.number().int().min(10),
+  /** Cycles a job may stay unknown to the scheduler (without a result) before it counts as lost. */
+  lostAfterPolls: z.number().int().min(1),
+} as const;
+
+export const jobOptionsShape = {
+  ...resourceShape,
+  ...stagingShape,
+  /** Cluster profile to run on (a key of `clusters`). */
+  cluster: nonEmpty,
+} as const;
+
+/** Options of a job: what `@cluster({...})` and per-call options take. */
+export const jobOptionsSchema = z.strictObject(jobOptionsShape).partial();
+export type JobOptions = z.input<typeof jobOptionsSchema>;
+
+export type ResourceKey = keyof typeof resourceShape;
+export const RESOURCE_KEYS = Object.keys(resourceShape) as ResourceKey[];
+
+/** Options for one call, given through `withOptions`, `submit` or `map`. */
+export interface CallOptions extends JobOptions {
+  /** Cancels the job (the remote process is killed) when aborted. */
+  signal?: AbortSignal;
+}

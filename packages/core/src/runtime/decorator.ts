@@ -1,0 +1,128 @@
+/**
+ * The shape of `@cluster`, shared by the full core and the small runtime bundled into shipped code.
+ * It checks where it is used (async methods only), records the method's options on the class
+ * through `context.metadata`, registers the class for serialization, and wraps the method: inside a
+ * job the original runs directly; elsewhere the call goes to `dispatch`.
+ */
+import '../polyfill.js';
+import { DefinitionError } from '../errors.js';
+import { isInJob } from './job-context.js';
+import { CLUSTRIX_METADATA, type ClassRecord, type DefinitionSite } from './metadata.js';
+import { register, type AnyClass } from './registry.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AsyncMethod<This, Args extends any[], R> = (this: This, ...args: Args) => Promise<R>;
+
+export interface CallInfo {
+  /** `this` of the call: the instance, or the class for a static method. */
+  self: unknown;
+  /** The class the call runs on (the instance's constructor, or `self` for static). */
+  cls: AnyClass;
+  method: string;
+  isStatic: boolean;
+  args: unknown[];
+  /** Options given to the decorator. */
+  options: Record<string, unknown>;
+  /** Where the decorated method's class is defined. */
+  site?: DefinitionSite;
+}
+
+export interface DecoratorHooks {
+  dispatch(call: CallInfo): Promise<unknown>;
+  /** Validates decorator options at class definition; throws with `where` in the message. */
+  validateOptions?(options: Record<string, unknown>, where: string): void;
+  /** Finds the module that is applying the decorator. */
+  site?(): DefinitionSite | undefined;
+}
+
+const KIND_WORDS: Record<string, string> = {
+  field: 'a field',
+  getter: 'a getter',
+  setter: 'a setter',
+  accessor: 'an auto-accessor',
+  class: 'a class',
+};
+
+function describeSite(site: DefinitionSite | undefined): string {
+  if (!site) return '';
+  return ` (${site.file}${site.line ? `:${site.line}` : ''})`;
+}
+
+function isAsyncFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === 'AsyncFunction';
+}
+
+export function makeClusterDecorator<O extends object = Record<string, unknown>>(hooks: DecoratorHooks) {
+  function decorate(
+    value: unknown,
+    context: DecoratorContext,
+    options: Record<string, unknown>,
+  ): unknown {
+    const site = hooks.site?.();
+    const name = typeof context.name === 'symbol' ? context.name.toString() : String(context.name ?? '');
+    const where = `${name ? `'${name}'` : 'a class'}${describeSite(site)}`;
+    if (context.kind !== 'method') {
+      throw new DefinitionError(
+        `@cluster is on ${KIND_WORDS[context.kind] ?? context.kind} ${where}; it runs async methods only. ` +
+          `Put it on an async method, e.g. \`@cluster() async ${name || 'run'}(...) {...}\``,
+      );
+    }
+    if (context.private || typeof context.name === 'symbol') {
+      throw new DefinitionError(
+        `@cluster is on the ${context.private ? 'private' : 'symbol-named'} method ${where}; a cluster node calls the method by name, so give it a public string name`,
+      );
+    }
+    if (!isAsyncFunction(value)) {
+      const gen = (value as { [Symbol.toStringTag]?: string })?.[Symbol.toStringTag];
+      throw new DefinitionError(
+        `@cluster is on ${gen === 'AsyncGeneratorFunction' ? 'the async generator' : 'the non-async method'} ${where}; ` +
+          `a remote call is awaited, so declare it \`async ${name}(...)\` returning the result`,
+      );
+    }
+    hooks.validateOptions?.(options, `@cluster options on ${where}`);
+    const metadata = context.metadata as Record<symbol, unknown> | undefined;
+    let record: ClassRecord | undefined;
+    if (metadata) {
+      if (!Object.prototype.hasOwnProperty.call(metadata, CLUSTRIX_METADATA)) {
+        metadata[CLUSTRIX_METADATA] = { ...(site ? { site } : {}), methods: {} } satisfies ClassRecord;
+      }
+      record = metadata[CLUSTRIX_METADATA] as ClassRecord;
+      record.methods[name] = { static: context.static, options };
+    }
+    const original = value as (...a: unknown[]) => Promise<unknown>;
+    const isStatic = context.static;
+    context.addInitializer(function (this: unknown) {
+      const cls = (isStatic ? this : (this as object).constructor) as AnyClass;
+      register(cls, site ? { module: site.file } : {});
+    });
+    const wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+      if (isInJob()) return original.apply(this, args);
+      try {
+        const cls = (isStatic ? this : (this as object)?.constructor) as AnyClass;
+        return hooks.dispatch({ self: this, cls, method: name, isStatic, args, options, ...(site ? { site } : {}) });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    Object.defineProperty(wrapped, 'name', { value: name, configurable: true });
+    return wrapped;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Decorator = <This, Args extends any[], R>(
+    value: AsyncMethod<This, Args, R>,
+    context: ClassMethodDecoratorContext<This, AsyncMethod<This, Args, R>>,
+  ) => AsyncMethod<This, Args, R>;
+
+  function cluster<This, Args extends any[], R>( // eslint-disable-line @typescript-eslint/no-explicit-any
+    value: AsyncMethod<This, Args, R>,
+    context: ClassMethodDecoratorContext<This, AsyncMethod<This, Args, R>>,
+  ): AsyncMethod<This, Args, R>;
+  function cluster(options?: O): Decorator;
+  function cluster(a?: unknown, b?: unknown): unknown {
+    if (typeof b === 'object' && b !== null && 'kind' in b) return decorate(a, b as DecoratorContext, {});
+    const options = (a ?? {}) as Record<string, unknown>;
+    return (value: unknown, context: DecoratorContext) => decorate(value, context, options);
+  }
+  return cluster;
+}

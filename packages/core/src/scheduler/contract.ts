@@ -1,0 +1,114 @@
+/**
+ * The scheduler contract: what a scheduler package implements and core drives
+ * (stage → submit → watch → collect). Keep it small: submit one job or one array, report the status
+ * of ALL outstanding jobs in one round trip, cancel.
+ */
+import type { z } from 'zod';
+import type { ClusterProfile } from '../config/schema.js';
+import type { JobOptions, ResourceKey } from '../options.js';
+import type { Transport } from '../transport/contract.js';
+
+export type JobState =
+  | 'pending'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'timeout'
+  | 'out_of_memory'
+  | 'node_fail'
+  | 'preempted'
+  /** The scheduler no longer knows the job and it left no result. */
+  | 'lost'
+  /** The scheduler did not report the job this cycle. */
+  | 'unknown';
+
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set([
+  'completed',
+  'failed',
+  'cancelled',
+  'timeout',
+  'out_of_memory',
+  'node_fail',
+  'preempted',
+  'lost',
+]);
+
+export function isTerminal(state: JobState): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+export interface TaskStatus {
+  state: JobState;
+  /** The scheduler's own word for the state (`TIMEOUT`, `qw`, `OOMKilled`...). */
+  schedulerState?: string;
+  /** Why: the scheduler's reason (`Resources`, `failed 37 : qmaster enforced h_rt`...). */
+  reason?: string;
+  exitCode?: number;
+}
+
+export interface JobStatus extends TaskStatus {
+  /** Per-task status of an array job, by 0-based index. */
+  tasks?: Map<number, TaskStatus>;
+}
+
+/** What core hands a scheduler to submit. */
+export interface SubmitRequest {
+  /** Clustrix's job id (the job folder's name). */
+  jobId: string;
+  /** Absolute path of the job folder on the cluster. */
+  jobDir: string;
+  /** The command that runs one task: `[...node, runner, jobDir]`; for arrays the scheduler appends nothing — the runner reads the index from `indexEnv`. */
+  command: string[];
+  /** Number of array tasks; undefined for a single job. */
+  count?: number;
+  /** At most this many array tasks at once. */
+  concurrency?: number;
+  /** The job's resolved options (resources, env, setup...). */
+  options: JobOptions;
+}
+
+export interface JobRef {
+  jobId: string;
+  /** The scheduler's id (SLURM job id, pid, Kubernetes Job name...). */
+  schedulerJobId: string;
+  jobDir: string;
+  count?: number;
+  /** Anything else the scheduler needs to find the job again. */
+  extra?: Record<string, unknown>;
+}
+
+export interface Scheduler {
+  readonly name: string;
+  /** Resource keys this scheduler honours; any other one that is set is rejected before submission. */
+  readonly supports: ReadonlySet<ResourceKey>;
+  /** The environment variable holding an array task's index, and its base (SLURM_ARRAY_TASK_ID, 0). */
+  readonly arrayIndex: { env: string; base: number };
+  /** Poll intervals that suit this scheduler. */
+  readonly poll?: { minMs: number; maxMs: number };
+  submit(request: SubmitRequest): Promise<JobRef>;
+  /** Status of every given job, in one round trip. Jobs the scheduler does not know are left out or `unknown`. */
+  status(refs: readonly JobRef[]): Promise<Map<string, JobStatus>>;
+  cancel(refs: readonly JobRef[]): Promise<void>;
+  /** Optional push: call `listener` when something may have changed (a child exited, a watch event). */
+  subscribe?(listener: () => void): () => void;
+  close?(): Promise<void>;
+}
+
+export interface SchedulerContext {
+  clusterName: string;
+  profile: ClusterProfile;
+  transport: Transport;
+  /** Absolute remote root on the cluster. */
+  remoteRoot: string;
+}
+
+/** What a scheduler package exports (as `scheduler` or default). */
+export interface SchedulerFactory {
+  readonly name: string;
+  /** Extra keys a cluster profile of this scheduler may carry, with their schemas. */
+  readonly optionsShape?: Record<string, z.ZodType>;
+  /** Build a transport of its own instead of core's local/SSH one (Kubernetes). */
+  createTransport?(profile: ClusterProfile): Transport | Promise<Transport>;
+  create(context: SchedulerContext): Scheduler | Promise<Scheduler>;
+}

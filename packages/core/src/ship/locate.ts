@@ -1,0 +1,59 @@
+/**
+ * From a class to what a cluster node needs to find it again: the module file and the name it is
+ * exported under. Errors here say what to change in the user's code.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { BundleError } from '../errors.js';
+import { ownClassRecord } from '../runtime/metadata.js';
+import { registeredClass, type AnyClass } from '../runtime/registry.js';
+
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** The file that defines `cls`: from @cluster's record, or from `register(cls, { module })`. */
+export function moduleFileOf(cls: AnyClass): string {
+  const own = ownClassRecord(cls)?.site?.file;
+  const registered = registeredClass(cls)?.module;
+  const raw = own ?? registered;
+  if (!raw) {
+    throw new BundleError(
+      `Clustrix does not know which module defines class ${cls.name || '(anonymous)'}. ` +
+        (ownClassRecord(cls) === undefined
+          ? `It inherits its @cluster method from a parent class: add \`register(${cls.name}, { module: import.meta.url })\` next to it`
+          : `Add \`register(${cls.name}, { module: import.meta.url })\` in its module`),
+    );
+  }
+  const file = raw.startsWith('file:') ? fileURLToPath(raw) : raw;
+  const entry = process.argv[1];
+  if (entry && real(entry) === real(file)) {
+    throw new BundleError(
+      `class ${cls.name} is defined in the script you are running (${file}); a cluster node would run that script's top-level code again. ` +
+        `Move ${cls.name} into its own module (e.g. ${file.replace(/(\.[cm]?[jt]s)$/, '.jobs$1')}), export it, and import it from the script`,
+    );
+  }
+  return file;
+}
+
+/** The name under which the module exports `cls`, found statically (bundle exports) or by importing the module. */
+export async function exportNameOf(cls: AnyClass, file: string, bundleExports: readonly string[]): Promise<string> {
+  if (cls.name && bundleExports.includes(cls.name)) return cls.name;
+  try {
+    const ns = (await Promise.race([
+      import(pathToFileURL(file).href),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000).unref()),
+    ])) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(ns)) if (value === cls) return name;
+  } catch {
+    /* fall through to the error */
+  }
+  throw new BundleError(
+    `class ${cls.name || '(anonymous)'} is not exported from ${file}, so a cluster node cannot import it. ` +
+      `Declare it at the top level of the module as \`export class ${cls.name || 'MyJobs'} { ... }\``,
+  );
+}
