@@ -115,10 +115,11 @@ export class JobRun {
         { scope: rt.scheduler.name, keyPath: unsupported[0]! },
       );
     }
-    const moduleFile = moduleFileOf(info.cls);
+    const where = moduleFileOf(info.cls);
+    const moduleFile = where.file;
     const cacheDir = config.cacheDir ?? defaultCacheDir(moduleFile, homedir());
     const bundle = await bundleModule(moduleFile, { cacheDir, externals: options.externals ?? [] });
-    const exportName = await exportNameOf(info.cls, moduleFile, bundle.exports);
+    const exportName = await exportNameOf(info.cls, where, bundle.exports);
     const runner = await runnerFile(cacheDir);
     const [runnerPath, bundlePath] = await Promise.all([rt.stager.runnerPath(runner), rt.stager.bundlePath(bundle)]);
     if (this.cancelRequested || this.options.signal?.aborted) throw this.cancelledError();

@@ -93,7 +93,10 @@ export function makeClusterDecorator<O extends object = Record<string, unknown>>
     const isStatic = context.static;
     context.addInitializer(function (this: unknown) {
       const cls = (isStatic ? this : (this as object).constructor) as AnyClass;
-      register(cls, site ? { module: site.file } : {});
+      // A subclass constructed here inherits the method but may live in another module: no module for it.
+      const own =
+        Object.prototype.hasOwnProperty.call(cls, Symbol.metadata) && (cls as unknown as Record<symbol, unknown>)[Symbol.metadata] === metadata;
+      register(cls, site && own ? { module: site.file } : {});
     });
     const wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {
       if (isInJob()) return original.apply(this, args);

@@ -21,7 +21,7 @@ export interface ClassRecord {
 
 /** The record a class carries itself (not one inherited from a parent class), if any. */
 export function ownClassRecord(cls: unknown): ClassRecord | undefined {
-  if (typeof cls !== 'function') return undefined;
+  if (typeof cls !== 'function' || !Object.prototype.hasOwnProperty.call(cls, Symbol.metadata)) return undefined;
   const meta = (cls as unknown as Record<symbol, Record<symbol, unknown> | undefined>)[Symbol.metadata];
   if (!meta || !Object.prototype.hasOwnProperty.call(meta, CLUSTRIX_METADATA)) return undefined;
   return meta[CLUSTRIX_METADATA] as ClassRecord;

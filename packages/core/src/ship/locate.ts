@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { BundleError } from '../errors.js';
-import { ownClassRecord } from '../runtime/metadata.js';
+import { classRecord, ownClassRecord } from '../runtime/metadata.js';
 import { registeredClass, type AnyClass } from '../runtime/registry.js';
 
 function real(p: string): string {
@@ -16,17 +16,21 @@ function real(p: string): string {
   }
 }
 
-/** The file that defines `cls`: from @cluster's record, or from `register(cls, { module })`. */
-export function moduleFileOf(cls: AnyClass): string {
+export interface ClassModule {
+  file: string;
+  /** True when the file is the parent class's module (the class itself never said where it lives). */
+  inherited: boolean;
+}
+
+/** The file that defines `cls`: from @cluster's record, from `register(cls, { module })`, or its parent's. */
+export function moduleFileOf(cls: AnyClass): ClassModule {
   const own = ownClassRecord(cls)?.site?.file;
   const registered = registeredClass(cls)?.module;
-  const raw = own ?? registered;
+  const parent = classRecord(cls)?.site?.file;
+  const raw = own ?? registered ?? parent;
   if (!raw) {
     throw new BundleError(
-      `Clustrix does not know which module defines class ${cls.name || '(anonymous)'}. ` +
-        (ownClassRecord(cls) === undefined
-          ? `It inherits its @cluster method from a parent class: add \`register(${cls.name}, { module: import.meta.url })\` next to it`
-          : `Add \`register(${cls.name}, { module: import.meta.url })\` in its module`),
+      `Clustrix does not know which module defines class ${cls.name || '(anonymous)'}. Add \`register(${cls.name}, { module: import.meta.url })\` in its module`,
     );
   }
   const file = raw.startsWith('file:') ? fileURLToPath(raw) : raw;
@@ -37,11 +41,12 @@ export function moduleFileOf(cls: AnyClass): string {
         `Move ${cls.name} into its own module (e.g. ${file.replace(/(\.[cm]?[jt]s)$/, '.jobs$1')}), export it, and import it from the script`,
     );
   }
-  return file;
+  return { file, inherited: !own && !registered };
 }
 
 /** The name under which the module exports `cls`, found statically (bundle exports) or by importing the module. */
-export async function exportNameOf(cls: AnyClass, file: string, bundleExports: readonly string[]): Promise<string> {
+export async function exportNameOf(cls: AnyClass, where: ClassModule, bundleExports: readonly string[]): Promise<string> {
+  const { file } = where;
   if (cls.name && bundleExports.includes(cls.name)) return cls.name;
   try {
     const ns = (await Promise.race([
@@ -51,6 +56,12 @@ export async function exportNameOf(cls: AnyClass, file: string, bundleExports: r
     for (const [name, value] of Object.entries(ns)) if (value === cls) return name;
   } catch {
     /* fall through to the error */
+  }
+  if (where.inherited) {
+    throw new BundleError(
+      `class ${cls.name} inherits its @cluster method from a class in ${file}, but is not exported there, so Clustrix cannot tell which module defines it. ` +
+        `Add \`register(${cls.name}, { module: import.meta.url })\` in the module that defines ${cls.name}, and export it`,
+    );
   }
   throw new BundleError(
     `class ${cls.name || '(anonymous)'} is not exported from ${file}, so a cluster node cannot import it. ` +

@@ -5,6 +5,7 @@
  * is walked once: anything that cannot cross (a function, a symbol, a promise, a socket, an
  * instance of an unregistered class) is a SerializationError naming its path.
  */
+import { types } from 'node:util';
 import { SuperJSON } from 'superjson';
 import { SerializationError } from '../errors.js';
 import { allRegistered, ambiguousIds, registeredClass, registryVersion, type AnyClass } from '../runtime/registry.js';
@@ -30,8 +31,11 @@ const VIEW_TYPES: Record<string, (buf: ArrayBuffer) => ArrayBufferView> = {
   DataView: (b) => new DataView(b),
 };
 
+// Realm-independent checks (values may come from a vm context, e.g. under jest).
+const isArrayBuffer = (v: unknown): v is ArrayBuffer => types.isArrayBuffer(v);
+
 function bytesOf(v: ArrayBufferView | ArrayBuffer): Buffer {
-  return v instanceof ArrayBuffer ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return isArrayBuffer(v) ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
 let instance: SuperJSON | undefined;
@@ -43,9 +47,9 @@ function serializer(): SuperJSON {
     instance.registerCustom<ArrayBufferView | ArrayBuffer, string>(
       {
         isApplicable: (v): v is ArrayBufferView | ArrayBuffer =>
-          v instanceof ArrayBuffer || (ArrayBuffer.isView(v) && (Buffer.isBuffer(v) || (v as View).constructor.name in VIEW_TYPES)),
+          isArrayBuffer(v) || (ArrayBuffer.isView(v) && (Buffer.isBuffer(v) || (v as View).constructor.name in VIEW_TYPES)),
         serialize: (v) => {
-          const type = v instanceof ArrayBuffer ? 'ArrayBuffer' : Buffer.isBuffer(v) ? 'Buffer' : (v as View).constructor.name;
+          const type = isArrayBuffer(v) ? 'ArrayBuffer' : Buffer.isBuffer(v) ? 'Buffer' : (v as View).constructor.name;
           return `${type}:${bytesOf(v).toString('base64')}`;
         },
         deserialize: (s) => {
@@ -71,15 +75,17 @@ function serializer(): SuperJSON {
   return instance;
 }
 
-const PLAIN_BUILTINS: ReadonlyArray<AnyClass> = [Date, RegExp, URL, Map, Set, ArrayBuffer];
+function isBuiltin(v: object): boolean {
+  return types.isDate(v) || types.isRegExp(v) || types.isMap(v) || types.isSet(v) || isArrayBuffer(v) || v instanceof URL;
+}
 
 function describeProblem(value: unknown): string | undefined {
   const t = typeof value;
   if (t === 'function') return 'is a function';
   if (t === 'symbol') return `is a symbol (${String(value)})`;
   if (t !== 'object' || value === null) return undefined;
-  if (value instanceof Promise) return 'is a Promise; await it before passing the value';
-  if (value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef) {
+  if (types.isPromise(value)) return 'is a Promise; await it before passing the value';
+  if (types.isWeakMap(value) || types.isWeakSet(value) || value instanceof WeakRef) {
     return `is a ${(value as object).constructor.name}, which cannot be copied`;
   }
   return undefined;
@@ -90,10 +96,10 @@ function isCrossableObject(value: object): 'plain' | 'builtin' | 'error' | 'regi
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) return 'plain';
   if (ArrayBuffer.isView(value)) return 'bytes';
-  if (PLAIN_BUILTINS.some((c) => value instanceof (c as unknown as new () => object))) return 'builtin';
+  if (isBuiltin(value)) return 'builtin';
   const ctor = (value as { constructor?: AnyClass }).constructor;
   if (ctor && registeredClass(ctor)) return 'registered';
-  if (value instanceof Error) return 'error';
+  if (types.isNativeError(value) || value instanceof Error) return 'error';
   return undefined;
 }
 
@@ -121,16 +127,16 @@ export function findUncrossable(value: unknown, path: string, seen = new Set<obj
     }
   }
   if (kind === 'bytes' || kind === 'builtin') {
-    if (value instanceof Map) {
+    if (types.isMap(value)) {
       let i = 0;
-      for (const [k, v] of value) {
+      for (const [k, v] of value as Map<unknown, unknown>) {
         const bad = findUncrossable(k, `${path}.<key ${i}>`, seen) ?? findUncrossable(v, `${path}.get(${keyLabel(k)})`, seen);
         if (bad) return bad;
         i++;
       }
-    } else if (value instanceof Set) {
+    } else if (types.isSet(value)) {
       let i = 0;
-      for (const v of value) {
+      for (const v of value as Set<unknown>) {
         const bad = findUncrossable(v, `${path}.<item ${i++}>`, seen);
         if (bad) return bad;
       }
