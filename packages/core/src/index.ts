@@ -15,13 +15,18 @@ export { configure, reloadConfig } from './config/current.js';
 export { loadConfig, DEFAULT_CONFIG, type LoadedConfig, type ConfigLayer, type LoadConfigOptions } from './config/load.js';
 export { defineConfig, type ClustrixConfig, type ClustrixConfigInput, type ClusterProfile, type ClusterProfileInput } from './config/schema.js';
 export { resolveCall, type ResolvedCall } from './config/resolve.js';
-export { closeClusters as shutdown, clusterRuntime, type ClusterRuntime } from './exec/cluster.js';
+export { closeClusters as shutdown, clusterRuntime, getCluster, type ClusterRuntime } from './exec/cluster.js';
 export { registerScheduler, loadSchedulerFactory } from './scheduler/load.js';
 export { LocalScheduler, LOCAL_INDEX_ENV, aggregate as aggregateTaskStatus } from './scheduler/local.js';
 export { LocalTransport } from './transport/local.js';
 export { argvToShell, quoteWord } from './transport/shell-quote.js';
 export { parseTime, parseMemory, formatClock } from './resources/parse.js';
 export { Watcher, type WatcherOptions } from './exec/watcher.js';
+export { BatchScheduler, batchSchedulerFactory, merge as mergeBatchStatus, JOB_SCRIPT } from './batch/scheduler.js';
+export type { BatchDialect, BatchJobSpec, CommandOutput, SchedulerReport } from './batch/dialect.js';
+export { renderBody, renderDirectives, renderScript, type BodyOptions } from './batch/script.js';
+export { roundTripScript, parseRoundTrip } from './batch/round-trip.js';
+export { normalizeResources, type Resources, type Gpus } from './resources/normalize.js';
 export { isTerminal, TERMINAL_STATES } from './scheduler/contract.js';
 export type {
   JobState,

@@ -87,6 +87,14 @@ async function build(name: string, profile: ClusterProfile): Promise<ClusterRunt
   return { name, profile, transport, scheduler, watcher, stager: new Stager(transport, remoteRoot), remoteRoot };
 }
 
+/** The runtime of a configured cluster (default: the default cluster), as calls use it. */
+export async function getCluster(name?: string): Promise<ClusterRuntime> {
+  const { currentConfig } = await import('../config/current.js');
+  const { resolveCall } = await import('../config/resolve.js');
+  const resolved = resolveCall((await currentConfig()).merged, {}, name ? { cluster: name } : {});
+  return clusterRuntime(resolved.clusterName, resolved.profile);
+}
+
 /** Close every cluster's connections and watchers (call before exiting a long-lived process). */
 export async function closeClusters(): Promise<void> {
   const all = [...runtimes.values()];

@@ -17,7 +17,10 @@ import { clusterRuntime, type ClusterRuntime } from './cluster.js';
 import { collectOutcome, type Outcome } from './collect.js';
 import { deferred, type Deferred } from './deferred.js';
 import type { PreparedCall } from './prepare.js';
+import { planInputs, stageInputs } from './files-in-out.js';
+import { checkNodeBeforeSubmit, OutputsGate, stageExternals } from './job-run-extras.js';
 import { homedir } from 'node:os';
+import { onAbort } from '../util/abort.js';
 
 const log = logger('run');
 
@@ -52,13 +55,15 @@ export class JobRun {
   readonly state: RunState = { state: 'preparing' };
   private cancelRequested = false;
   private readonly submitted = deferred<JobRef>();
+  /** Holds item results until `outputs` are fetched (see job-run-extras.ts). */
+  private outputs: OutputsGate | undefined;
 
   constructor(
     readonly calls: PreparedCall[],
     readonly options: RunOptions,
   ) {
     this.items = calls.map(() => deferred<unknown>());
-    options.signal?.addEventListener('abort', () => void this.cancel(), { once: true });
+    if (options.signal) onAbort(options.signal, () => this.cancel().catch((err: unknown) => log('cancel of %s failed: %s', this.jobId, (err as Error).message)));
     void this.run();
   }
 
@@ -117,11 +122,15 @@ export class JobRun {
     }
     const where = moduleFileOf(info.cls);
     const moduleFile = where.file;
+    // Checked before anything is staged or submitted: Node on the cluster, the input files.
+    const [, inputs] = await Promise.all([checkNodeBeforeSubmit(rt, options), planInputs(options.inputs ?? [], process.cwd())]);
+    if (options.outputs?.length) this.outputs = new OutputsGate();
     const cacheDir = config.cacheDir ?? defaultCacheDir(moduleFile, homedir());
     const bundle = await bundleModule(moduleFile, { cacheDir, externals: options.externals ?? [] });
     const exportName = await exportNameOf(info.cls, where, bundle.exports);
     const runner = await runnerFile(cacheDir);
-    const [runnerPath, bundlePath] = await Promise.all([rt.stager.runnerPath(runner), rt.stager.bundlePath(bundle)]);
+    const depsDir = await stageExternals(rt, bundle, moduleFile, options);
+    const [runnerPath, bundlePath] = await Promise.all([rt.stager.runnerPath(runner), rt.stager.bundlePath(bundle, depsDir)]);
     if (this.cancelRequested || this.options.signal?.aborted) throw this.cancelledError();
 
     const sameInstance = this.calls.every((c) => c.instance === undefined || c.info.self === info.self);
@@ -152,6 +161,7 @@ export class JobRun {
     files[jobFiles.job] = JSON.stringify(jobFile);
     this.setState('submitting');
     const jobDir = await rt.stager.writeJob(this.jobId, files);
+    await stageInputs(rt.transport, rt.remoteRoot, jobDir, inputs);
     if (this.cancelRequested || this.options.signal?.aborted) {
       await rt.transport.remove(jobDir, { recursive: true }).catch(() => undefined);
       throw this.cancelledError();
@@ -164,6 +174,7 @@ export class JobRun {
       ...(this.options.array ? { count: this.calls.length } : {}),
       ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),
       options,
+      label: `${info.cls.name}.${info.method}`,
     });
     this.state.ref = ref;
     this.setState('pending');
@@ -181,7 +192,8 @@ export class JobRun {
     const settleItem = async (index: number, status: TaskStatus) => {
       const d = this.items[index]!;
       if (d.settled) return;
-      const outcome = await collectOutcome({ ...collectCtx, localFrames: this.calls[index]!.localFrames }, this.options.array ? index : undefined, status);
+      let outcome = await collectOutcome({ ...collectCtx, localFrames: this.calls[index]!.localFrames }, this.options.array ? index : undefined, status);
+      if (this.outputs) outcome = await this.outputs.apply(outcome);
       if (outcome.ok) d.resolve(outcome.value);
       else d.reject(outcome.error);
       this.options.onItem?.(index, outcome);
@@ -196,6 +208,7 @@ export class JobRun {
     });
     this.state.lastStatus = final;
     this.setState(final.state);
+    await this.outputs?.fetch(rt.transport, jobDir, options, final, this.jobId, inputs);
     await Promise.all(pending);
     if (this.options.array) {
       await Promise.all(

@@ -66,6 +66,8 @@ export interface SubmitRequest {
   concurrency?: number;
   /** The job's resolved options (resources, env, setup...). */
   options: JobOptions;
+  /** A readable name for the job (`Class.method`), used when `jobName` is not set. */
+  label?: string;
 }
 
 export interface JobRef {

@@ -14,6 +14,7 @@ import { parseMemory, parseTime } from '../resources/parse.js';
 import { jobFiles } from '../wire/protocol.js';
 import type { JobRef, JobState, JobStatus, Scheduler, SchedulerFactory, SubmitRequest, TaskStatus } from './contract.js';
 import { logger } from '../util/debug.js';
+import { aggregate } from './aggregate.js';
 
 const log = logger('local');
 
@@ -246,18 +247,6 @@ function taskStatus(t: Task): TaskStatus {
   };
 }
 
-const ORDER: JobState[] = ['running', 'pending', 'unknown', 'cancelled', 'timeout', 'out_of_memory', 'node_fail', 'preempted', 'lost', 'failed', 'completed'];
-
-/** The state of a whole job from its tasks: running while any runs; otherwise the worst end. */
-export function aggregate(tasks: TaskStatus[]): TaskStatus {
-  if (tasks.length === 1) return tasks[0]!;
-  for (const s of ORDER) {
-    const hit = tasks.find((t) => t.state === s);
-    if (hit) return s === 'completed' ? { state: 'completed' } : { state: s, ...(hit.reason ? { reason: hit.reason } : {}) };
-  }
-  return { state: 'unknown' };
-}
-
 /** A job this process did not start (another process submitted it): read its folder. */
 function statusFromFolder(ref: JobRef): JobStatus {
   const read = (index?: number): TaskStatus => {
@@ -282,6 +271,8 @@ function statusFromFolder(ref: JobRef): JobStatus {
   for (let i = 0; i < ref.count; i++) tasks.set(i, read(i));
   return { ...aggregate([...tasks.values()]), tasks };
 }
+
+export { aggregate };
 
 export const localSchedulerFactory: SchedulerFactory = {
   name: 'local',

@@ -15,7 +15,7 @@ export class LocalTransport implements Transport {
     return new Promise((resolvePromise, reject) => {
       const [cmd, ...args] = argv;
       if (!cmd) return reject(new TransportError('exec: empty command', { scope: 'local' }));
-      const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal } : {}) });
+      const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: process.env, ...(options.signal ? { signal: options.signal } : {}) });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,64 @@
+/**
+ * What a batch scheduler package (SLURM, PBS, SGE) fills in: mostly pure functions that render the
+ * job script, build command lines and parse command output. Core turns a dialect into a Scheduler
+ * (batch/scheduler.ts) that runs the commands through the transport, in one round trip per status
+ * cycle, and reads the job folders' completion markers in that same round trip.
+ */
+import type { z } from 'zod';
+import type { ResourceKey } from '../options.js';
+import type { Resources } from '../resources/normalize.js';
+import type { JobState } from '../scheduler/contract.js';
+
+export interface BatchJobSpec {
+  jobId: string;
+  /** Absolute job folder on the cluster. */
+  jobDir: string;
+  /** argv that runs the runner for this job (array tasks read their index from `arrayIndex.env`). */
+  command: string[];
+  /** Array size; undefined for a single job. */
+  count?: number;
+  /** Array concurrency cap. */
+  concurrency?: number;
+  resources: Resources;
+  /** A readable name (`Class.method`) for when `jobName` is not set. */
+  label?: string;
+  /** Scheduler-specific profile options (validated by the dialect's optionsShape). */
+  profile: Record<string, unknown>;
+}
+
+/** One command's output in a status round trip. */
+export interface CommandOutput {
+  stdout: string;
+  code: number;
+}
+
+/** What the scheduler says of one job (by scheduler id), and of its array tasks (by 0-based index). */
+export interface SchedulerReport {
+  state: JobState;
+  schedulerState: string;
+  reason?: string;
+  exitCode?: number;
+  tasks?: Map<number, { state: JobState; schedulerState: string; reason?: string; exitCode?: number }>;
+}
+
+export interface BatchDialect {
+  readonly name: string;
+  /** Resource keys this scheduler honours. */
+  readonly supports: ReadonlySet<ResourceKey>;
+  /** Variable holding an array task's index in the job, and the index of the first task. */
+  readonly arrayIndex: { env: string; base: number };
+  readonly poll?: { minMs: number; maxMs: number };
+  /** Extra profile keys of this scheduler. */
+  readonly optionsShape?: Record<string, z.ZodType>;
+  /** The job script, as text. Pure: every value quoted, directives sorted. */
+  render(spec: BatchJobSpec): string;
+  /** argv submitting the script at `scriptPath` (options that must be on the command line go here). */
+  submitArgv(scriptPath: string, spec: BatchJobSpec): string[];
+  /** The scheduler's job id from the submit command's stdout. Throws when there is none. */
+  parseJobId(stdout: string): string;
+  /** Commands that report ALL given jobs; run together in one round trip. */
+  statusArgv(ids: readonly string[]): string[][];
+  /** Reports by scheduler job id, from the outputs of statusArgv's commands (same order). */
+  parseStatus(outputs: readonly CommandOutput[], ids: readonly string[]): Map<string, SchedulerReport>;
+  cancelArgv(ids: readonly string[]): string[];
+}

@@ -1,0 +1,178 @@
+/**
+ * A batch scheduler (SLURM, PBS, SGE) built from its dialect. Core owns the I/O: the job script is
+ * written into the job folder, the submit command runs through the transport, and each status
+ * cycle is ONE remote command that runs the dialect's status commands and reads every job folder's
+ * completion markers. The folder says when a job is done and its exit code; the scheduler's state
+ * says why a job ended without one (TIMEOUT, OUT_OF_MEMORY, CANCELLED, NODE_FAIL...).
+ */
+import { z } from 'zod';
+import { ClustrixError, SubmitError, TransportError } from '../errors.js';
+import { normalizeResources } from '../resources/normalize.js';
+import { aggregate } from '../scheduler/aggregate.js';
+import { isTerminal, type JobRef, type JobStatus, type Scheduler, type SchedulerContext, type SchedulerFactory, type SubmitRequest, type TaskStatus } from '../scheduler/contract.js';
+import type { Transport } from '../transport/contract.js';
+import { logger } from '../util/debug.js';
+import type { BatchDialect, BatchJobSpec, SchedulerReport } from './dialect.js';
+import { parseRoundTrip, roundTripScript } from './round-trip.js';
+
+export const JOB_SCRIPT = 'job.sh';
+
+export class BatchScheduler implements Scheduler {
+  readonly name: string;
+  readonly supports;
+  readonly arrayIndex;
+  readonly poll;
+  /** Status round trips made (for tests and benchmarks). */
+  roundTrips = 0;
+  private readonly log;
+
+  constructor(
+    readonly dialect: BatchDialect,
+    private readonly transport: Transport,
+    private readonly profile: Record<string, unknown>,
+  ) {
+    this.name = dialect.name;
+    this.supports = dialect.supports;
+    this.arrayIndex = dialect.arrayIndex;
+    this.poll = dialect.poll ?? { minMs: 250, maxMs: 30_000 };
+    this.log = logger(dialect.name);
+  }
+
+  /** The job script this scheduler would submit (pure; for tests, docs and `--dry-run`). */
+  render(request: SubmitRequest): string {
+    return this.dialect.render(this.spec(request));
+  }
+
+  private spec(request: SubmitRequest): BatchJobSpec {
+    return {
+      jobId: request.jobId,
+      jobDir: request.jobDir,
+      command: request.command,
+      ...(request.count !== undefined ? { count: request.count } : {}),
+      ...(request.concurrency !== undefined ? { concurrency: request.concurrency } : {}),
+      resources: normalizeResources(request.options, this.name),
+      ...(request.label ? { label: request.label } : {}),
+      profile: this.profile,
+    };
+  }
+
+  async submit(request: SubmitRequest): Promise<JobRef> {
+    const spec = this.spec(request);
+    const script = this.dialect.render(spec);
+    await this.transport.writeFiles(request.jobDir, { [JOB_SCRIPT]: script }, { mode: 0o700 });
+    const argv = this.dialect.submitArgv(`${request.jobDir}/${JOB_SCRIPT}`, spec);
+    const out = await this.transport.exec(argv);
+    if (out.code !== 0) {
+      throw new SubmitError(`${argv[0]} refused job ${request.jobId} (exit code ${out.code}): ${(out.stderr || out.stdout).trim()}`, {
+        scope: this.name,
+        jobId: request.jobId,
+        exitCode: out.code,
+      });
+    }
+    let id: string;
+    try {
+      id = this.dialect.parseJobId(out.stdout);
+    } catch (err) {
+      throw new SubmitError(`cannot read a job id from ${argv[0]}'s output ${JSON.stringify(out.stdout.trim())}: ${(err as Error).message}`, {
+        scope: this.name,
+        jobId: request.jobId,
+        cause: err,
+      });
+    }
+    this.log('submitted %s as %s', request.jobId, id);
+    return {
+      jobId: request.jobId,
+      schedulerJobId: id,
+      jobDir: request.jobDir,
+      ...(request.count !== undefined ? { count: request.count } : {}),
+    };
+  }
+
+  async status(refs: readonly JobRef[]): Promise<Map<string, JobStatus>> {
+    const ids = [...new Set(refs.map((r) => r.schedulerJobId))];
+    const commands = ids.length ? this.dialect.statusArgv(ids) : [];
+    const dirs = refs.map((r) => r.jobDir);
+    this.roundTrips++;
+    const out = await this.transport.exec(['sh', '-c', roundTripScript(commands, dirs)]);
+    const rt = parseRoundTrip(out.stdout, commands.length, dirs);
+    if (!rt.complete) {
+      throw new TransportError(`the status command was cut short (exit code ${out.code}): ${out.stderr.trim().slice(-500)}`, { scope: this.name });
+    }
+    const reports = this.dialect.parseStatus(rt.outputs, ids);
+    const result = new Map<string, JobStatus>();
+    for (const ref of refs) {
+      result.set(ref.jobId, merge(ref, reports.get(ref.schedulerJobId), rt.markers.get(ref.jobDir)));
+    }
+    return result;
+  }
+
+  async cancel(refs: readonly JobRef[]): Promise<void> {
+    if (!refs.length) return;
+    const argv = this.dialect.cancelArgv(refs.map((r) => r.schedulerJobId));
+    const out = await this.transport.exec(argv);
+    if (out.code !== 0) {
+      this.log('%s exited %d: %s', argv[0], out.code, out.stderr.trim());
+      throw new ClustrixError(`${argv[0]} failed (exit code ${out.code}): ${(out.stderr || out.stdout).trim()}`, {
+        scope: this.name,
+        jobId: refs[0]!.jobId,
+        schedulerJobId: refs[0]!.schedulerJobId,
+      });
+    }
+  }
+}
+
+function fromExit(code: number, report?: { schedulerState: string; state: TaskStatus['state']; reason?: string }): TaskStatus {
+  // The scheduler's word explains an abnormal end better than the bare exit code.
+  if (report && isTerminal(report.state) && report.state !== 'completed' && report.state !== 'failed') {
+    return { state: report.state, schedulerState: report.schedulerState, exitCode: code, ...(report.reason ? { reason: report.reason } : {}) };
+  }
+  return { state: code === 0 ? 'completed' : 'failed', schedulerState: report?.schedulerState ?? 'EXITED', exitCode: code };
+}
+
+function fromReport(r: { state: TaskStatus['state']; schedulerState: string; reason?: string; exitCode?: number }): TaskStatus {
+  return {
+    state: r.state,
+    schedulerState: r.schedulerState,
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+  };
+}
+
+/** One job's status from what the scheduler reports and what its folder holds. */
+export function merge(ref: JobRef, report: SchedulerReport | undefined, marker: { exitCode?: number; tasks: Map<number, number> } | undefined): JobStatus {
+  if (ref.count === undefined) {
+    if (marker?.exitCode !== undefined) return fromExit(marker.exitCode, report);
+    return report ? fromReport(report) : { state: 'unknown' };
+  }
+  const tasks = new Map<number, TaskStatus>();
+  let unknown = 0;
+  for (let i = 0; i < ref.count; i++) {
+    const code = marker?.tasks.get(i);
+    const t = report?.tasks?.get(i);
+    if (code !== undefined) tasks.set(i, fromExit(code, t));
+    else if (t) tasks.set(i, fromReport(t));
+    else if (report && !report.tasks) tasks.set(i, fromReport(report));
+    else {
+      unknown++;
+      tasks.set(i, { state: 'unknown' });
+    }
+  }
+  if (unknown === ref.count && !report) return { state: 'unknown', tasks };
+  const all = [...tasks.values()];
+  const agg = aggregate(all.map((t) => (t.state === 'unknown' ? { ...t, state: report ? 'pending' : 'unknown' } : t)));
+  return { ...agg, tasks };
+}
+
+/** A SchedulerFactory for a dialect: what a batch scheduler package exports. */
+export function batchSchedulerFactory(dialect: BatchDialect): SchedulerFactory {
+  return {
+    name: dialect.name,
+    ...(dialect.optionsShape ? { optionsShape: dialect.optionsShape } : {}),
+    create: (ctx: SchedulerContext) => {
+      const shape = dialect.optionsShape ?? {};
+      const own: Record<string, unknown> = {};
+      for (const k of Object.keys(shape)) if (ctx.profile[k] !== undefined) own[k] = ctx.profile[k];
+      return new BatchScheduler(dialect, ctx.transport, z.object(shape).partial().parse(own) as Record<string, unknown>);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * The SLURM job script, as a pure function: `#SBATCH` directives sorted and every value quoted,
+ * then core's shared body (modules, setup, runner, exit-code marker).
+ */
+import { formatClock, renderBody, renderDirectives, renderScript, type BatchJobSpec } from '@clustrix/core';
+
+/** SLURM expands %j, %a... in file names: a literal % must be doubled. */
+const literal = (path: string) => path.replace(/%/g, '%%');
+
+export function slurmDirectives(spec: BatchJobSpec): string[] {
+  const r = spec.resources;
+  const dir = literal(spec.jobDir);
+  const isArray = spec.count !== undefined;
+  const pairs: Array<[string, string | undefined]> = [
+    ['--chdir', spec.jobDir],
+    ['--job-name', r.jobName ?? spec.label ?? 'clustrix'],
+    ['--output', isArray ? `${dir}/logs/%a.out` : `${dir}/stdout`],
+    ['--error', isArray ? `${dir}/logs/%a.err` : `${dir}/stderr`],
+  ];
+  if (isArray) pairs.push(['--array', `0-${spec.count! - 1}${spec.concurrency ? `%${spec.concurrency}` : ''}`]);
+  if (r.cpus !== undefined) pairs.push(['--cpus-per-task', String(r.cpus)]);
+  if (r.memoryMiB !== undefined) pairs.push(['--mem', `${r.memoryMiB}M`]);
+  if (r.timeSeconds !== undefined) pairs.push(['--time', formatClock(r.timeSeconds)]);
+  if (r.gpus) pairs.push(['--gres', `gpu:${r.gpus.type ? `${r.gpus.type}:` : ''}${r.gpus.count}`]);
+  if (r.nodes !== undefined) pairs.push(['--nodes', String(r.nodes)]);
+  if (r.tasksPerNode !== undefined) pairs.push(['--ntasks-per-node', String(r.tasksPerNode)]);
+  if (r.queue !== undefined) pairs.push(['--partition', r.queue]);
+  if (r.account !== undefined) pairs.push(['--account', r.account]);
+  if (r.qos !== undefined) pairs.push(['--qos', r.qos]);
+  if (r.constraint !== undefined) pairs.push(['--constraint', r.constraint]);
+  if (r.exclusive) pairs.push(['--exclusive', undefined]);
+  return [...renderDirectives('#SBATCH', pairs, '='), ...r.directives.map((d) => `#SBATCH ${d}`)];
+}
+
+export function renderSlurmScript(spec: BatchJobSpec): string {
+  return renderScript(slurmDirectives(spec), renderBody(spec, { indexExpr: '"$SLURM_ARRAY_TASK_ID"' }));
+}

@@ -1,0 +1,121 @@
+// SLURM end to end through the local transport (this machine is the login node), on the real
+// slurmctld/slurmd/slurmdbd of scripts/testbed/slurm.sh.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CancelledError, JobFailedError, configure, getCluster, map, shutdown, submit, withOptions, TimeLimitError, type BatchScheduler } from '@clustrix/core';
+import { Crash, SlurmJobs } from './jobs.js';
+
+const root = mkdtempSync(join(tmpdir(), 'clustrix-slurm-'));
+chmodSync(root, 0o755);
+// A logging wrapper first on PATH counts every scheduler command Clustrix runs.
+const bin = join(root, 'bin');
+const log = join(root, 'commands.log');
+execFileSync('mkdir', ['-p', bin]);
+for (const cmd of ['sbatch', 'squeue', 'sacct', 'scancel']) {
+  writeFileSync(join(bin, cmd), `#!/bin/sh\necho "${cmd} $*" >> '${log}'\nexec /usr/bin/${cmd} "$@"\n`, { mode: 0o755 });
+}
+const savedPath = process.env.PATH;
+beforeAll(() => {
+  process.env.PATH = `${bin}:${savedPath}`;
+  writeFileSync(log, '');
+});
+afterAll(async () => {
+  process.env.PATH = savedPath;
+  await shutdown();
+});
+
+const CLUSTERS = { slurm: { scheduler: 'slurm', pollMinMs: 100, pollMaxMs: 1000 } };
+configure({ defaultCluster: 'slurm', remoteRoot: join(root, 'remote'), cacheDir: join(root, 'cache'), clusters: CLUSTERS }, {
+  cwd: root,
+  env: {},
+  home: root,
+  systemDir: join(root, 'etc'),
+});
+
+const commands = (name: string) => readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith(`${name} `));
+const sacctState = (id: string) => execFileSync('sacct', ['-n', '-P', '-X', '-o', 'State', '-j', id], { encoding: 'utf8' }).trim();
+
+describe('SLURM, local transport', () => {
+  const jobs = new SlurmJobs();
+
+  test('a call runs as a SLURM job and returns its result', async () => {
+    const h = await submit(() => jobs.where('hello'));
+    const r = await h.result();
+    expect(r.tag).toBe('hello');
+    expect(r.jobId).toBe(h.id);
+    expect(r.slurmJob).toBe(h.schedulerJobId);
+  });
+
+  test('a throw comes back as the original class', async () => {
+    const err = await jobs.crash('E42').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Crash);
+    expect((err as Crash).code).toBe('E42');
+  });
+
+  test('an exit code comes back with the stderr tail', async () => {
+    const err = (await jobs.exit(7).catch((e: unknown) => e)) as JobFailedError;
+    expect(err).toBeInstanceOf(JobFailedError);
+    expect(err.exitCode).toBe(7);
+    expect(err.stderrTail).toContain('about to exit');
+    expect(err.message).toMatch(/^\[clustrix\] \[slurm\] job .* exited with code 7/);
+  });
+
+  test('an AbortSignal cancels the job: CANCELLED in sacct', async () => {
+    const ac = new AbortController();
+    const h = await submit(() => jobs.sleep(120), { signal: ac.signal });
+    const ref = await h.submitted();
+    for (let i = 0; i < 100 && h.state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+    ac.abort();
+    const err = await h.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as CancelledError).schedulerState).toBe('CANCELLED');
+    let state = '';
+    for (let i = 0; i < 50 && !state.startsWith('CANCELLED'); i++) {
+      state = sacctState(ref.schedulerJobId);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(state).toMatch(/^CANCELLED/);
+  }, 60_000);
+
+  test('a 200-item map is exactly one sbatch and one array job, results in order', async () => {
+    writeFileSync(log, '');
+    const items = Array.from({ length: 200 }, (_, i) => i);
+    const batch = map(items, (x) => jobs.square(x));
+    const results = await batch;
+    expect(results).toEqual(items.map((x) => x * x));
+    expect(commands('sbatch')).toHaveLength(1);
+    const ids = new Set(batch.jobs.map((j) => j.schedulerJobId));
+    expect(ids.size).toBe(1);
+  }, 300_000);
+
+  test('with 200 jobs outstanding, each poll cycle runs at most one squeue and one sacct', async () => {
+    const rt = await getCluster('slurm');
+    const scheduler = rt.scheduler as BatchScheduler;
+    const ac = new AbortController();
+    // 200 separate jobs, held so that they stay outstanding while we count
+    const calls = Array.from({ length: 200 }, (_, i) => withOptions({ signal: ac.signal, directives: ['--hold'] }, () => jobs.square(i)).catch((e: unknown) => e));
+    for (let i = 0; i < 600 && rt.watcher.outstanding < 200; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(rt.watcher.outstanding).toBe(200);
+    writeFileSync(log, '');
+    const before = scheduler.roundTrips;
+    await new Promise((r) => setTimeout(r, 3000));
+    const cycles = scheduler.roundTrips - before;
+    expect(cycles).toBeGreaterThan(0);
+    expect(commands('squeue').length).toBe(cycles);
+    expect(commands('sacct').length).toBe(cycles);
+    for (const line of commands('squeue')) expect(line.split('--jobs=')[1]!.split(',').length).toBe(200);
+    ac.abort();
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.every((o) => o instanceof CancelledError)).toBe(true);
+  }, 300_000);
+
+  test('a time limit exceeded is a TimeLimitError with TIMEOUT', async () => {
+    const err = await withOptions({ time: '1m' }, () => jobs.sleep(600)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeLimitError);
+    expect((err as TimeLimitError).schedulerState).toBe('TIMEOUT');
+    expect((err as TimeLimitError).message).toMatch(/exceeded its time limit of 1m \(TIMEOUT\)/);
+  }, 240_000);
+});
