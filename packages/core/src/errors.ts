@@ -109,6 +109,23 @@ export class SubmitError extends ClustrixError {}
 /** A command or file transfer to the cluster failed. */
 export class TransportError extends ClustrixError {}
 
+/** The SSH server's host key is unknown, changed or revoked: nothing was run on it. */
+export class HostKeyError extends TransportError {
+  /** `SHA256:...` fingerprint of the key the server offered. */
+  declare readonly fingerprint?: string;
+  constructor(message: string, options: ClustrixErrorOptions & { fingerprint?: string } = {}) {
+    super(message, { scope: 'ssh', ...options });
+    if (options.fingerprint !== undefined) this.fingerprint = options.fingerprint;
+  }
+}
+
+/** The SSH server refused every authentication method tried. */
+export class AuthenticationError extends TransportError {
+  constructor(message: string, options: ClustrixErrorOptions = {}) {
+    super(message, { scope: 'ssh', ...options });
+  }
+}
+
 /** The remote method threw; `remote` holds what it threw when the original class is not known here. */
 export class RemoteError extends ClustrixError {
   constructor(message: string, options: ClustrixErrorOptions & { remoteName: string }) {

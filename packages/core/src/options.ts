@@ -81,6 +81,8 @@ export const pollShape = {
   pollMaxMs: z.number().int().min(10),
   /** Cycles a job may stay unknown to the scheduler (without a result) before it counts as lost. */
   lostAfterPolls: z.number().int().min(1),
+  /** Let each status round trip wait on the cluster for job folders to show completions (false: plain polling). */
+  longPoll: z.boolean(),
 } as const;
 
 export const jobOptionsShape = {

@@ -14,6 +14,7 @@ import { callContext, currentCallContext, mergeCallOptions, type CallCollector }
 import { deferred, type Deferred } from '../exec/deferred.js';
 import { JobHandle } from '../exec/job-handle.js';
 import { Batch, type MapProgress } from './batch.js';
+import { progressBar, wantsProgressBar } from './progress-bar.js';
 import { JobRun } from '../exec/job-run.js';
 import { prepareCall, validateCallOptions } from '../exec/prepare.js';
 import type { CallOptions } from '../options.js';
@@ -28,6 +29,8 @@ export interface MapOptions extends CallOptions {
   concurrency?: number;
   /** Called each time an item finishes. */
   onProgress?: (progress: MapProgress) => void;
+  /** Draw a progress bar on stderr. Default: when stderr is a terminal (and CLUSTRIX_NO_PROGRESS is unset). */
+  progress?: boolean;
 }
 
 interface Collected {
@@ -38,12 +41,14 @@ interface Collected {
 }
 
 export function map<I, R>(items: Iterable<I> | ArrayLike<I>, fn: (item: I, index: number) => Promise<R>, options: MapOptions = {}): Batch<R> {
-  const { concurrency, onProgress, ...callOptions } = options;
+  const { concurrency, onProgress: userProgress, progress, ...callOptions } = options;
   validateCallOptions(callOptions, 'map() options');
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
     throw new ClustrixError(`map(): concurrency must be a positive integer, got ${String(concurrency)}`, { scope: 'config' });
   }
   const list = Array.from(items as Iterable<I>);
+  const bar = wantsProgressBar(progress, list.length) ? progressBar(list.length, 'clustrix map') : undefined;
+  const onProgress = bar ? (p: MapProgress) => (bar(p), userProgress?.(p)) : userProgress;
   const merged = mergeCallOptions(currentCallContext()?.options, callOptions);
   const collected: Collected[] = [];
   let collecting = true;

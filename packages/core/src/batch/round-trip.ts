@@ -8,18 +8,56 @@ import type { CommandOutput } from './dialect.js';
 
 const TAG = '@@clustrix-rt';
 
-export function roundTripScript(commands: readonly string[][], jobDirs: readonly string[]): string {
+export interface MarkerWait {
+  /** Wait at most this long. */
+  ms: number;
+  /** Marker files already seen: the wait ends when there are more. */
+  known: number;
+}
+
+/** Check often at first, then less: 50 ms for 2 s, 250 ms up to 10 s, then 1 s. */
+export function waitPhases(ms: number): Array<[count: number, seconds: string]> {
+  const phases: Array<[number, string]> = [];
+  let left = ms;
+  for (const [span, step] of [
+    [2000, 50],
+    [8000, 250],
+    [Number.POSITIVE_INFINITY, 1000],
+  ] as const) {
+    const use = Math.min(left, span);
+    const count = Math.floor(use / step);
+    if (count > 0) phases.push([count, String(step / 1000)]);
+    left -= use;
+    if (left <= 0) break;
+  }
+  return phases;
+}
+
+function markerGlobs(jobDirs: readonly string[]): string {
+  return jobDirs.map((d) => `${quoteWord(`${d}/exit_code`)} ${quoteWord(d)}/exit_codes/*`).join(' ');
+}
+
+export function roundTripScript(commands: readonly string[][], jobDirs: readonly string[], wait?: MarkerWait): string {
   const parts: string[] = [];
+  if (wait && jobDirs.length && wait.ms >= 50) {
+    // Long poll: wait here, on the cluster, until a job folder gets an exit-code marker (no scheduler queries meanwhile).
+    parts.push(`m() { c=0; for f in ${markerGlobs(jobDirs)}; do [ -e "$f" ] && c=$((c+1)); done; }`);
+    const phases = waitPhases(wait.ms).map(([n, s]) => `'${n} ${s}'`).join(' ');
+    parts.push(
+      `for p in ${phases}; do set -- $p; k=0; while [ "$k" -lt "$1" ]; do m; [ "$c" -gt ${Math.max(0, Math.floor(wait.known))} ] && break 2; sleep "$2"; k=$((k+1)); done; done`,
+    );
+    // A job just finished: its marker says all we need now; the scheduler is asked next cycle.
+    parts.push(`if [ "$c" -gt ${Math.max(0, Math.floor(wait.known))} ]; then printf '%s\n' '${TAG} skipped'; else`);
+  }
   commands.forEach((argv, i) => {
     parts.push(`printf '%s\\n' '${TAG} cmd ${i}'`);
     parts.push(`${argvToShell(argv)} 2>&1`);
     parts.push(`printf '\\n%s %s\\n' '${TAG} rc' "$?"`);
   });
+  if (wait && jobDirs.length && wait.ms >= 50) parts.push('fi');
   parts.push(`printf '%s\\n' '${TAG} markers'`);
-  if (jobDirs.length) {
-    const paths = jobDirs.map((d) => `${quoteWord(`${d}/exit_code`)} ${quoteWord(d)}/exit_codes/*`).join(' ');
-    parts.push(`grep -sH . ${paths} 2>/dev/null`);
-  }
+  // one grep per 500 folders keeps each command line far below the system's limit
+  for (let i = 0; i < jobDirs.length; i += 500) parts.push(`grep -sH . ${markerGlobs(jobDirs.slice(i, i + 500))} 2>/dev/null`);
   parts.push(`printf '%s\\n' '${TAG} end'`);
   return parts.join('\n');
 }
@@ -30,6 +68,8 @@ export interface RoundTripResult {
   markers: Map<string, { exitCode?: number; tasks: Map<number, number> }>;
   /** False when the output was cut short (the end tag is missing). */
   complete: boolean;
+  /** True when a long poll saw a job finish and skipped the scheduler's commands this time. */
+  skipped: boolean;
 }
 
 export function parseRoundTrip(stdout: string, commandCount: number, jobDirs: readonly string[]): RoundTripResult {
@@ -69,5 +109,5 @@ export function parseRoundTrip(stdout: string, commandCount: number, jobDirs: re
       if (m && Number.isInteger(index)) m.tasks.set(index, code);
     }
   }
-  return { outputs, markers, complete: end >= 0 };
+  return { outputs, markers, complete: end >= 0, skipped: stdout.includes(`${TAG} skipped\n`) };
 }

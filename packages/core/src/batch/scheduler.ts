@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ClustrixError, SubmitError, TransportError } from '../errors.js';
 import { normalizeResources } from '../resources/normalize.js';
 import { aggregate } from '../scheduler/aggregate.js';
-import { isTerminal, type JobRef, type JobStatus, type Scheduler, type SchedulerContext, type SchedulerFactory, type SubmitRequest, type TaskStatus } from '../scheduler/contract.js';
+import { isTerminal, type JobRef, type JobStatus, type Scheduler, type SchedulerContext, type SchedulerFactory, type StatusOptions, type SubmitRequest, type TaskStatus } from '../scheduler/contract.js';
 import type { Transport } from '../transport/contract.js';
 import { logger } from '../util/debug.js';
 import type { BatchDialect, BatchJobSpec, SchedulerReport } from './dialect.js';
@@ -24,6 +24,11 @@ export class BatchScheduler implements Scheduler {
   readonly poll;
   /** Status round trips made (for tests and benchmarks). */
   roundTrips = 0;
+  readonly longPoll = true;
+  /** Marker files seen per job folder at the last round trip (what a long poll waits to grow). */
+  private readonly markersSeen = new Map<string, number>();
+  /** The last report per scheduler job id, reused for a cycle whose scheduler commands were skipped. */
+  private readonly lastReports = new Map<string, SchedulerReport>();
   private readonly log;
 
   constructor(
@@ -88,17 +93,35 @@ export class BatchScheduler implements Scheduler {
     };
   }
 
-  async status(refs: readonly JobRef[]): Promise<Map<string, JobStatus>> {
+  async status(refs: readonly JobRef[], options: StatusOptions = {}): Promise<Map<string, JobStatus>> {
     const ids = [...new Set(refs.map((r) => r.schedulerJobId))];
     const commands = ids.length ? this.dialect.statusArgv(ids) : [];
     const dirs = refs.map((r) => r.jobDir);
+    const known = dirs.reduce((n, d) => n + (this.markersSeen.get(d) ?? 0), 0);
+    const wait = options.waitMs ? { ms: options.waitMs, known } : undefined;
+    // The script goes on stdin: with thousands of jobs it is far larger than one argument may be (E2BIG).
+    const script = roundTripScript(commands, dirs, wait);
+    const out = await this.transport.exec(['sh', '-s'], { stdin: script, ...(options.signal ? { signal: options.signal } : {}) });
     this.roundTrips++;
-    const out = await this.transport.exec(['sh', '-c', roundTripScript(commands, dirs)]);
     const rt = parseRoundTrip(out.stdout, commands.length, dirs);
+    for (const [dir, m] of rt.markers) this.markersSeen.set(dir, (m.exitCode !== undefined ? 1 : 0) + m.tasks.size);
+    if (this.markersSeen.size > dirs.length * 2 + 100) {
+      const current = new Set(dirs);
+      for (const d of this.markersSeen.keys()) if (!current.has(d)) this.markersSeen.delete(d);
+    }
     if (!rt.complete) {
       throw new TransportError(`the status command was cut short (exit code ${out.code}): ${out.stderr.trim().slice(-500)}`, { scope: this.name });
     }
-    const reports = this.dialect.parseStatus(rt.outputs, ids);
+    const reports = rt.skipped ? new Map<string, SchedulerReport>() : this.dialect.parseStatus(rt.outputs, ids);
+    if (rt.skipped) {
+      for (const id of ids) {
+        const last = this.lastReports.get(id);
+        if (last) reports.set(id, last);
+      }
+    } else {
+      this.lastReports.clear();
+      for (const [id, r] of reports) this.lastReports.set(id, r);
+    }
     const result = new Map<string, JobStatus>();
     for (const ref of refs) {
       result.set(ref.jobId, merge(ref, reports.get(ref.schedulerJobId), rt.markers.get(ref.jobDir)));

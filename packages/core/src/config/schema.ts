@@ -35,6 +35,8 @@ export const transportShape = {
   keepaliveMs: z.number().int().min(0),
   /** Connection timeout, ms. */
   connectTimeoutMs: z.number().int().min(100),
+  /** Channels open at once on the shared SSH connection: the server's MaxSessions (OpenSSH default 10). */
+  maxSessions: z.number().int().min(2).max(1000),
 } as const;
 
 /** Every key core knows for a cluster profile. */

@@ -83,6 +83,7 @@ async function build(name: string, profile: ClusterProfile): Promise<ClusterRunt
     minMs: profile.pollMinMs ?? scheduler.poll?.minMs ?? 500,
     maxMs: profile.pollMaxMs ?? scheduler.poll?.maxMs ?? 30000,
     lostAfterPolls: profile.lostAfterPolls ?? 5,
+    ...(profile.longPoll !== undefined ? { longPoll: profile.longPoll } : {}),
   });
   return { name, profile, transport, scheduler, watcher, stager: new Stager(transport, remoteRoot), remoteRoot };
 }

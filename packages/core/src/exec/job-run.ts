@@ -124,7 +124,7 @@ export class JobRun {
     const moduleFile = where.file;
     // Checked before anything is staged or submitted: Node on the cluster, the input files.
     const [, inputs] = await Promise.all([checkNodeBeforeSubmit(rt, options), planInputs(options.inputs ?? [], process.cwd())]);
-    if (options.outputs?.length) this.outputs = new OutputsGate();
+    if (options.outputs?.length) this.outputs = new OutputsGate(options.outputs);
     const cacheDir = config.cacheDir ?? defaultCacheDir(moduleFile, homedir());
     const bundle = await bundleModule(moduleFile, { cacheDir, externals: options.externals ?? [] });
     const exportName = await exportNameOf(info.cls, where, bundle.exports);

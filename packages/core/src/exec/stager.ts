@@ -48,15 +48,21 @@ export class Stager {
     return this.runner;
   }
 
-  /** Path of the bundle on the cluster (uploaded only when absent there). */
-  bundlePath(bundle: Bundle): Promise<string> {
+  /**
+   * Path of the bundle on the cluster (uploaded only when absent there). A bundle with external
+   * packages goes into their install folder (`depsDir`, see exec/externals.ts) so that Node's module
+   * resolution finds them next to it.
+   */
+  bundlePath(bundle: Bundle, depsDir?: string): Promise<string> {
     if (this.transport.sharesFilesystem) return Promise.resolve(bundle.file);
-    let p = this.bundles.get(bundle.hash);
+    const folder = depsDir ?? `${this.root}/bundles`;
+    const key = `${bundle.hash}\0${folder}`;
+    let p = this.bundles.get(key);
     if (!p) {
       p = (async () => {
-        const remote = `${this.root}/bundles/${basename(bundle.file)}`;
+        const remote = `${folder}/${basename(bundle.file)}`;
         if (!(await this.transport.exists(remote))) {
-          await this.transport.mkdir(`${this.root}/bundles`, { mode: 0o700 });
+          await this.transport.mkdir(folder, { mode: 0o700 });
           await this.transport.put(bundle.mapFile, `${remote}.map`, { mode: 0o644 }).catch(() => undefined);
           await this.transport.put(bundle.file, remote, { mode: 0o644 });
           this.stats.bundleUploads++;
@@ -64,13 +70,13 @@ export class Stager {
         }
         return remote;
       })();
-      this.bundles.set(bundle.hash, p);
-      p.catch(() => this.bundles.delete(bundle.hash));
+      this.bundles.set(key, p);
+      p.catch(() => this.bundles.delete(key));
     }
     return p;
   }
 
-  /** Create the job folder (0700) with its files. */
+  /** Create the job folder (0700; folders created above it are 0700 too) with its files. */
   async writeJob(jobId: string, files: Record<string, string | Uint8Array>): Promise<string> {
     const dir = this.jobDir(jobId);
     await this.transport.mkdir(dir, { mode: 0o700 });

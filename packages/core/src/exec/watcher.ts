@@ -17,6 +17,8 @@ export interface WatcherOptions {
   lostAfterPolls: number;
   /** Consecutive failed status queries before the jobs' waits fail. */
   maxConsecutiveErrors?: number;
+  /** Let a scheduler that can long-poll wait for completions inside its status round trip. Default true. */
+  longPoll?: boolean;
 }
 
 interface Watched {
@@ -38,6 +40,8 @@ export class Watcher {
   private running = false;
   private errors = 0;
   private unsubscribe: (() => void) | undefined;
+  /** Aborts a long-poll status query in flight (kick() needs an answer now). */
+  private inflight: AbortController | undefined;
   /** Status queries made so far (for tests and benchmarks). */
   cycles = 0;
 
@@ -68,6 +72,7 @@ export class Watcher {
 
   /** Query now instead of waiting for the next cycle. */
   kick(): void {
+    this.inflight?.abort();
     const w = this.wake;
     this.wake = undefined;
     if (this.timer) clearTimeout(this.timer);
@@ -97,11 +102,22 @@ export class Watcher {
     while (this.watched.size > 0) {
       const batch = [...this.watched.values()];
       let statuses: Map<string, JobStatus> | undefined;
+      const longPoll = this.scheduler.longPoll === true && this.options.longPoll !== false;
+      const ac = longPoll ? new AbortController() : undefined;
+      this.inflight = ac;
       try {
         this.cycles++;
-        statuses = await this.scheduler.status(batch.map((w) => w.ref));
+        statuses = await this.scheduler.status(
+          batch.map((w) => w.ref),
+          ac ? { waitMs: this.interval, signal: ac.signal } : undefined,
+        );
         this.errors = 0;
       } catch (err) {
+        if (ac?.signal.aborted) {
+          // kicked: a new job or a cancel needs a fresh answer; ask again at once
+          this.cycles--;
+          continue;
+        }
         this.errors++;
         log('status query failed (%d in a row): %s', this.errors, (err as Error).message);
         if (this.errors >= (this.options.maxConsecutiveErrors ?? 30)) {
@@ -126,8 +142,10 @@ export class Watcher {
           changed = this.apply(w, statuses.get(w.ref.jobId)) || changed;
         }
       }
+      this.inflight = undefined;
       if (this.watched.size === 0) return;
       this.interval = changed ? this.options.minMs : Math.min(this.options.maxMs, Math.ceil(this.interval * 1.5));
+      if (longPoll && statuses) continue; // the round trip itself waited
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         this.timer = setTimeout(() => {

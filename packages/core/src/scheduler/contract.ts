@@ -52,6 +52,12 @@ export interface JobStatus extends TaskStatus {
   tasks?: Map<number, TaskStatus>;
 }
 
+export interface StatusOptions {
+  /** Wait up to this long for a job to finish before answering (long poll). */
+  waitMs?: number;
+  signal?: AbortSignal;
+}
+
 /** What core hands a scheduler to submit. */
 export interface SubmitRequest {
   /** Clustrix's job id (the job folder's name). */
@@ -89,8 +95,14 @@ export interface Scheduler {
   /** Poll intervals that suit this scheduler. */
   readonly poll?: { minMs: number; maxMs: number };
   submit(request: SubmitRequest): Promise<JobRef>;
-  /** Status of every given job, in one round trip. Jobs the scheduler does not know are left out or `unknown`. */
-  status(refs: readonly JobRef[]): Promise<Map<string, JobStatus>>;
+  /**
+   * Status of every given job, in one round trip. Jobs the scheduler does not know are left out or
+   * `unknown`. A scheduler with `longPoll` may hold the round trip up to `waitMs` until a job's
+   * folder shows it finished (the watcher aborts `signal` when it needs an answer sooner).
+   */
+  status(refs: readonly JobRef[], options?: StatusOptions): Promise<Map<string, JobStatus>>;
+  /** True when status() can wait for completions itself (see StatusOptions.waitMs). */
+  readonly longPoll?: boolean;
   cancel(refs: readonly JobRef[]): Promise<void>;
   /** Optional push: call `listener` when something may have changed (a child exited, a watch event). */
   subscribe?(listener: () => void): () => void;

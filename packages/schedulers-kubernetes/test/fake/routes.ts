@@ -1,0 +1,190 @@
+/**
+ * FAKE (test only). The REST surface of FakeKubeApiServer, in the real JSON:
+ *
+ *   /api/v1/namespaces/{ns}/{pods|configmaps|secrets|persistentvolumeclaims}[/{name}]
+ *   /api/v1/namespaces/{ns}/pods/{name}/log?container=&tailLines=&limitBytes=
+ *   /apis/batch/v1/namespaces/{ns}/jobs[/{name}]
+ *
+ * GET (list, get, `?watch=true` streams of {"type","object"} lines from `resourceVersion`), POST,
+ * PATCH (json-patch, merge-patch; strategic-merge handled as merge), DELETE (propagationPolicy,
+ * gracePeriodSeconds). Errors are metav1.Status objects with code, reason and message.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, RESOURCES, withKind, type FakeCluster, type Propagation } from './cluster.js';
+import type { FakeKubelet } from './kubelet.js';
+import { parseLabelSelector } from './selectors.js';
+import { clone, type KubeObject } from './store.js';
+
+const DEFAULT_WATCH_SECONDS = 1800;
+
+export interface RouteContext {
+  cluster: FakeCluster;
+  kubelet: FakeKubelet;
+  /** How to end each open watch (the server's timeout, a restart, close()). */
+  watches: Set<() => void>;
+}
+
+function status(code: number, reason: string, message: string, details?: Record<string, unknown>) {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: code < 400 ? 'Success' : 'Failure', message, reason, ...(details ? { details } : {}), code };
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  if (err instanceof ApiError) sendJson(res, err.code, status(err.code, err.reason, err.message, err.details));
+  else sendJson(res, 500, status(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`));
+}
+
+async function body(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'BadRequest', `the body of the request was in an unknown format - accepted media types include: application/json`);
+  }
+}
+
+function listKind(resource: string): string {
+  return `${RESOURCES[resource]!.kind}List`;
+}
+
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function jsonPatch(target: KubeObject, ops: Array<{ op: string; path: string; value?: unknown }>): KubeObject {
+  const doc = clone(target) as unknown as Record<string, unknown>;
+  for (const { op, path, value } of ops) {
+    const keys = path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = keys.pop()!;
+    let parent: Record<string, unknown> | unknown[] = doc;
+    for (const k of keys) {
+      const next = (parent as Record<string, unknown>)[k];
+      if (next === undefined || next === null || typeof next !== 'object') throw new ApiError(422, 'Invalid', `jsonpatch ${op} operation does not apply: doc is missing path: ${path}`);
+      parent = next as Record<string, unknown>;
+    }
+    if (op === 'add' || op === 'replace') {
+      if (Array.isArray(parent)) {
+        if (last === '-') parent.push(value);
+        else parent.splice(Number(last), op === 'add' ? 0 : 1, value);
+      } else parent[last] = value;
+    } else if (op === 'remove') {
+      if (Array.isArray(parent)) parent.splice(Number(last), 1);
+      else delete parent[last];
+    } else throw new ApiError(422, 'Invalid', `unsupported json patch op ${op}`);
+  }
+  return doc as unknown as KubeObject;
+}
+
+function watch(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, resource: string, ns: string, q: URLSearchParams): void {
+  const matches = parseLabelSelector(q.get('labelSelector'));
+  const rv = q.get('resourceVersion');
+  const store = ctx.cluster.store;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  const send = (type: string, object: KubeObject) => res.write(`${JSON.stringify({ type, object: withKind(resource, object) })}\n`);
+  const wanted = (o: KubeObject) => o.metadata.namespace === ns && matches(o.metadata.labels);
+  let unsubscribe = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const end = () => {
+    unsubscribe();
+    clearTimeout(timer);
+    ctx.watches.delete(end);
+    res.end();
+  };
+  ctx.watches.add(end);
+  if (!rv || rv === '0') {
+    for (const o of store.list(resource, ns)) if (wanted(o)) send('ADDED', o);
+  } else {
+    const events = store.since(Number(rv));
+    if (events === 'gone') {
+      res.write(`${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${rv} (${store.resourceVersion})`) })}\n`);
+      return end();
+    }
+    for (const e of events) if (e.resource === resource && wanted(e.object)) send(e.type, e.object);
+  }
+  unsubscribe = store.subscribe((e) => {
+    if (e.resource === resource && wanted(e.object)) send(e.type, e.object);
+  });
+  const seconds = Number(q.get('timeoutSeconds') ?? DEFAULT_WATCH_SECONDS);
+  timer = setTimeout(end, seconds * 1000);
+  req.on('close', end);
+}
+
+export async function route(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const { cluster } = ctx;
+  const m =
+    /^\/api\/v1\/namespaces\/([^/]+)\/(pods|configmaps|secrets|persistentvolumeclaims)(?:\/([^/]+)(\/log)?)?$/.exec(url.pathname) ??
+    /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/(jobs)(?:\/([^/]+))?()$/.exec(url.pathname);
+  if (!m) {
+    if (url.pathname === '/version') return sendJson(res, 200, { major: '1', minor: '33', gitVersion: 'v1.33.0-fake' });
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+  const [, ns, resource, name, log] = m as unknown as [string, string, string, string | undefined, string | undefined];
+  const q = url.searchParams;
+  const method = req.method ?? 'GET';
+  const notFound = () => new ApiError(404, 'NotFound', `${resource}${RESOURCES[resource]!.apiVersion.startsWith('batch') ? '.batch' : ''} "${name}" not found`, { name, kind: resource });
+  if (!name) {
+    if (method === 'GET' && (q.get('watch') === 'true' || q.get('watch') === '1')) return watch(ctx, req, res, resource, ns, q);
+    if (method === 'GET') {
+      const matches = parseLabelSelector(q.get('labelSelector'));
+      const field = /^metadata\.name=(.+)$/.exec(q.get('fieldSelector') ?? '');
+      const items = cluster.store.list(resource, ns).filter((o) => matches(o.metadata.labels) && (!field || o.metadata.name === field[1]));
+      return sendJson(res, 200, { kind: listKind(resource), apiVersion: RESOURCES[resource]!.apiVersion, metadata: { resourceVersion: cluster.store.resourceVersion }, items });
+    }
+    if (method === 'POST') return sendJson(res, 201, withKind(resource, cluster.create(resource, ns, (await body(req)) as KubeObject)));
+    throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+  }
+  if (log) {
+    if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    const pod = cluster.store.get('pods', ns, name);
+    if (!pod) throw notFound();
+    const tail = q.get('tailLines');
+    const limit = q.get('limitBytes');
+    const text = ctx.kubelet.logs(pod, tail === null ? undefined : Number(tail), limit === null ? undefined : Number(limit));
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+    return void res.end(text);
+  }
+  if (method === 'GET') {
+    const o = cluster.store.get(resource, ns, name);
+    if (!o) throw notFound();
+    return sendJson(res, 200, withKind(resource, o));
+  }
+  if (method === 'PATCH') {
+    const patch = await body(req);
+    const type = String(req.headers['content-type'] ?? '').split(';')[0];
+    const cur = cluster.store.get(resource, ns, name);
+    if (!cur) throw notFound();
+    const next = type === 'application/json-patch+json' ? jsonPatch(cur, patch as never) : (mergePatch(cur, patch) as KubeObject);
+    if ((cur as { immutable?: boolean }).immutable && (JSON.stringify(next.data) !== JSON.stringify(cur.data) || JSON.stringify(next.binaryData) !== JSON.stringify(cur.binaryData))) {
+      throw new ApiError(422, 'Invalid', `${RESOURCES[resource]!.kind} "${name}" is invalid: data: Forbidden: field is immutable when \`immutable\` is set`);
+    }
+    const updated = cluster.store.update(resource, ns, name, (o) => {
+      for (const k of Object.keys(o)) delete (o as Record<string, unknown>)[k];
+      Object.assign(o, next, { metadata: { ...next.metadata, uid: cur.metadata.uid, resourceVersion: cur.metadata.resourceVersion } });
+    });
+    return sendJson(res, 200, withKind(resource, updated!));
+  }
+  if (method === 'DELETE') {
+    const opts = ((await body(req)) ?? {}) as { propagationPolicy?: Propagation; gracePeriodSeconds?: number };
+    const policy = (q.get('propagationPolicy') as Propagation | null) ?? opts.propagationPolicy;
+    const grace = q.get('gracePeriodSeconds') ?? opts.gracePeriodSeconds;
+    const deleted = cluster.delete(resource, ns, name, policy, grace === undefined || grace === null ? undefined : Number(grace));
+    if (!deleted) throw notFound();
+    if (resource === 'pods') return sendJson(res, 200, withKind(resource, deleted));
+    return sendJson(res, 200, status(200, '', '', { name, group: resource === 'jobs' ? 'batch' : '', kind: resource, uid: deleted.metadata.uid }));
+  }
+  throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+}
