@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CancelledError, JobFailedError, configure, getCluster, map, shutdown, submit, withOptions, TimeLimitError, type BatchScheduler } from '@clustrix/core';
+import { CancelledError, JobFailedError, OutOfMemoryError, configure, getCluster, map, shutdown, submit, withOptions, type BatchScheduler } from '@clustrix/core';
 import { Crash, SlurmJobs } from './jobs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'clustrix-slurm-'));
@@ -112,10 +112,13 @@ describe('SLURM, local transport', () => {
     expect(outcomes.every((o) => o instanceof CancelledError)).toBe(true);
   }, 300_000);
 
-  test('a time limit exceeded is a TimeLimitError with TIMEOUT', async () => {
-    const err = await withOptions({ time: '1m' }, () => jobs.sleep(600)).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TimeLimitError);
-    expect((err as TimeLimitError).schedulerState).toBe('TIMEOUT');
-    expect((err as TimeLimitError).message).toMatch(/exceeded its time limit of 1m \(TIMEOUT\)/);
-  }, 240_000);
+});
+
+describe('SLURM memory limit (enforced here by JobAcctGatherParams=OverMemoryKill, see scripts/testbed/slurm.sh)', () => {
+  test('a job over its memory limit is an OutOfMemoryError naming the limit', async () => {
+    const err = await withOptions({ memory: '200M' }, () => new SlurmJobs().hog(800, 10)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OutOfMemoryError);
+    expect((err as OutOfMemoryError).message).toMatch(/ran out of memory \(FAILED\): .*exceeded memory limit/);
+    expect((err as OutOfMemoryError).stderrTail).toMatch(/exceeded memory limit/);
+  }, 120_000);
 });

@@ -73,6 +73,22 @@ function tailLines(text: string | undefined): string | undefined {
   return lines.slice(-STDERR_TAIL_LINES).join('\n');
 }
 
+const MEMORY_KILL = [
+  /exceeded (?:job )?memory limit.*/i, // slurmstepd (JobAcctGatherParams=OverMemoryKill, cgroups)
+  /oom[-_ ]kill.*/i, // kernel / cgroup OOM killer, Kubernetes OOMKilled
+  /JavaScript heap out of memory.*/, // Node's own heap limit (the local scheduler's `memory`)
+];
+
+/** The stderr line that says the job was killed for memory, if any. */
+export function memoryKillLine(stderrTail: string | undefined): string | undefined {
+  if (!stderrTail) return undefined;
+  for (const re of MEMORY_KILL) {
+    const m = re.exec(stderrTail);
+    if (m) return m[0].trim();
+  }
+  return undefined;
+}
+
 export async function collectOutcome(ctx: CollectContext, index: number | undefined, status: TaskStatus): Promise<Outcome> {
   const dir = ctx.ref.jobDir;
   const paths = [jobFiles.result(index), jobFiles.error(index), jobFiles.exitCode(index)].map((f) => `${dir}/${f}`);
@@ -113,9 +129,11 @@ export async function collectOutcome(ctx: CollectContext, index: number | undefi
     ...(tailLines(stderr?.toString('utf8')) ? { stderrTail: tailLines(stderr?.toString('utf8')) } : {}),
   };
   const sched = `${ctx.scheduler} ${ctx.ref.schedulerJobId}`;
-  const why = status.reason ? `: ${status.reason}` : '';
+  // A memory kill often leaves only a signal and the scheduler's (or Node's) words in stderr.
+  const oom = status.state === 'completed' ? undefined : memoryKillLine(details.stderrTail);
+  const why = oom ? `: ${oom}` : status.reason ? `: ${status.reason}` : '';
   const state = details.schedulerState;
-  switch (status.state) {
+  switch (oom ? 'out_of_memory' : status.state) {
     case 'timeout':
       return { ok: false, error: new TimeLimitError(`${jobLabel} (${sched}) exceeded its time limit${ctx.time !== undefined ? ` of ${ctx.time}` : ''} (${state})${why}. Raise \`time\``, details) };
     case 'out_of_memory':
