@@ -1,6 +1,6 @@
 /** SLURM as a batch dialect: what core's batch machinery needs to drive sbatch, squeue, sacct and scancel. */
 import type { BatchDialect, ResourceKey } from '@clustrix/core';
-import { parseSbatchId, slurmReports } from './parse.js';
+import { parseSbatchId, SACCT_FORMAT, slurmReports, SQUEUE_FORMAT } from './parse.js';
 import { renderSlurmScript } from './render.js';
 
 const ALL: ResourceKey[] = [
@@ -17,8 +17,8 @@ export const slurmDialect: BatchDialect = {
   submitArgv: (scriptPath) => ['sbatch', '--parsable', scriptPath],
   parseJobId: parseSbatchId,
   statusArgv: (ids) => [
-    ['squeue', '--noheader', '--array', '--states=all', '--format=%i|%T|%r', `--jobs=${ids.join(',')}`],
-    ['sacct', '--noheader', '--parsable2', '--allocations', '--format=JobID,State,ExitCode,Reason', `--jobs=${ids.join(',')}`],
+    ['squeue', '--noheader', '--array', '--states=all', `--format=${SQUEUE_FORMAT}`, `--jobs=${ids.join(',')}`],
+    ['sacct', '--noheader', '--parsable2', '--allocations', `--format=${SACCT_FORMAT}`, `--jobs=${ids.join(',')}`],
   ],
   parseStatus: slurmReports,
   cancelArgv: (ids) => ['scancel', ...ids],

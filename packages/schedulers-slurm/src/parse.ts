@@ -1,8 +1,13 @@
 /**
- * Parsers for SLURM's command output (tested on captured real output): `sbatch --parsable`,
- * `squeue --noheader --array --states=all --format=%i|%T|%r`, and
- * `sacct --noheader --parsable2 --allocations --format=JobID,State,ExitCode,Reason`.
+ * Parsers for SLURM's command output (tested on captured real output in test/fixtures): `sbatch
+ * --parsable`, `squeue --noheader --array --states=all --format=SQUEUE_FORMAT` and
+ * `sacct --noheader --parsable2 --allocations --format=SACCT_FORMAT`.
  */
+
+/** squeue fields: id, state (long), reason, comment (only there to show how an empty field looks). */
+export const SQUEUE_FORMAT = '%i|%T|%r|%k';
+/** sacct fields. */
+export const SACCT_FORMAT = 'JobID,JobName,State,ExitCode,Reason,Elapsed,Timelimit';
 import type { CommandOutput, SchedulerReport } from '@clustrix/core';
 import { describeSlurm, mapSlurmState, slurmWord } from './states.js';
 
@@ -24,6 +29,9 @@ export interface SlurmLine {
   reason?: string;
   exitCode?: number;
   signal?: number;
+  /** sacct: run time and limit (`00:01:20`, `00:01:00`). */
+  elapsed?: string;
+  timelimit?: string;
 }
 
 /** `690`, `690_3`, `690_[1-3,7]`, `690_[0-9%2]` → id and task list. */
@@ -44,7 +52,7 @@ export function parseJobIdField(field: string): { jobId: string; tasks?: number[
   return { jobId: m[1]!, tasks };
 }
 
-/** squeue --noheader --array --states=all --format=%i|%T|%r */
+/** squeue --noheader --array --states=all --format=SQUEUE_FORMAT */
 export function parseSqueue(stdout: string): SlurmLine[] {
   const out: SlurmLine[] = [];
   for (const line of stdout.split('\n')) {
@@ -57,11 +65,11 @@ export function parseSqueue(stdout: string): SlurmLine[] {
   return out;
 }
 
-/** sacct --noheader --parsable2 --allocations --format=JobID,State,ExitCode,Reason */
+/** sacct --noheader --parsable2 --allocations --format=SACCT_FORMAT */
 export function parseSacct(stdout: string): SlurmLine[] {
   const out: SlurmLine[] = [];
   for (const line of stdout.split('\n')) {
-    const [id, state, exit, reason] = line.trim().split('|');
+    const [id, , state, exit, reason, elapsed, timelimit] = line.trim().split('|');
     if (!id || !state || id.includes('.')) continue; // steps (.batch, .extern) if --allocations was left out
     const parsed = parseJobIdField(id);
     if (!parsed) continue;
@@ -72,6 +80,8 @@ export function parseSacct(stdout: string): SlurmLine[] {
       raw: state,
       ...(reason ? { reason: reason.trim() } : {}),
       ...(ec ? { exitCode: Number(ec[1]), signal: Number(ec[2]) } : {}),
+      ...(elapsed ? { elapsed } : {}),
+      ...(timelimit ? { timelimit } : {}),
     });
   }
   return out;
@@ -80,7 +90,9 @@ export function parseSacct(stdout: string): SlurmLine[] {
 type Entry = { state: ReturnType<typeof mapSlurmState>; schedulerState: string; reason?: string; exitCode?: number };
 
 function entry(l: SlurmLine): Entry {
-  const reason = describeSlurm(l.word, l.reason, l.raw);
+  const ran = l.elapsed && l.timelimit && /^\d/.test(l.timelimit) ? `ran ${l.elapsed} of ${l.timelimit}` : undefined;
+  const killed = l.signal ? `killed by signal ${l.signal}` : undefined;
+  const reason = [describeSlurm(l.word, l.reason, l.raw), killed, ran].filter(Boolean).join('; ') || undefined;
   return {
     state: mapSlurmState(l.raw),
     schedulerState: l.word,
