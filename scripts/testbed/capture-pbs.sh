@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Capture real output of the Torque/PBS wrappers (Debian slurm-wlm-torque 22.05 over SLURM) into
 # packages/schedulers-pbs/test/fixtures/ (format: capture-lib.sh). Needs slurm.sh + pbs.sh; jobs run as
-# `pbsuser` (wrappers first on its PATH). ~1 min. Note: the wrappers' qstat lists EVERY user's jobs, so
-# the captures name job ids explicitly.
+# `pbsuser` (wrappers first on its PATH). ~1 min; CAPTURE_TIMELIMIT=1 adds ~90 s for a walltime kill.
+# Note: the wrappers' qstat lists EVERY user's jobs, so the captures name job ids explicitly.
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=capture-lib.sh
 . "$HERE/capture-lib.sh"
@@ -59,6 +59,9 @@ cap qstat-f-array.txt "array $AT (-t 0-3): qstat -f with the array's id" "$U" "q
 cap qstat-brief.txt "jobs $R running, $Q queued, $HOLD held, array $AT" "$U" "qstat $R $Q $HOLD $AT"
 cap qstat-a.txt "jobs $R running, $Q queued (-a: the alternative table)" "$U" "qstat -a $R $Q"
 cap qstat-u.txt "all jobs of $U: $R running, $Q queued, $HOLD held, arrays $AT $AJ, job $ES" "$U" "qstat -u $U"
+cap qstat-f-several.txt "jobs $R running, $Q queued, $HOLD held, array $AT, and 999999 that never existed, in ONE qstat -f (what the PBS scheduler runs each cycle)" "$U" "qstat -f $R $Q $HOLD $AT 999999"
+cap qstat-f-x-unsupported.txt "PBS Pro's -x (finished jobs): the wrappers do not have it" "$U" "qstat -f -x $R"
+cap qstat-f-t-unsupported.txt "PBS Pro/Torque's -t (array subjobs): the wrappers do not have it" "$U" "qstat -f -t $AT"
 cap qsub-sbatchline.txt "what the wrapper would run for a -l list (qsub -sbatchline prints the sbatch command)" "$U" \
   "qsub -sbatchline -N cli -l walltime=00:02:00,nodes=1:ppn=2,mem=100mb -t 0-3 -o /tmp/x.out -e /tmp/x.err sleep120.sh"
 
@@ -109,4 +112,20 @@ cap qsub-error-name-with-space.txt "job name with a space: the unquoted sbatch l
   "qsub -N 'has space' -o /dev/null -e /dev/null sleep120.sh"
 cap qsub-error-script-missing.txt "the script file does not exist" "$U" "qsub -o /dev/null -e /dev/null nosuch.sh"
 run_as "$U" "scancel $R $Q $HOLD $AT $AJ $ES $DIR $DT $DJ $F" >/dev/null 2>&1 || true   # leftovers of this run
+
+# ---------- optional (~90 s): what a walltime kill leaves in the job's stderr ----------
+if [ "${CAPTURE_TIMELIMIT:-0}" = 1 ]; then
+  script walltime.sh '#!/bin/bash
+#PBS -l walltime=00:00:30
+echo started >&2
+sleep 600'
+cap qsub-walltime.txt "a job with walltime 30 s (the wrappers round up to 1 min) that sleeps 600 s" "$U" "qsub -o $W/walltime.out -e $W/walltime.err walltime.sh"
+TL=$CAP_OUT
+wait_for 240 "job $TL killed at its time limit" gone_or_done "$TL"
+sleep 1
+cap qstat-f-walltime.txt "job $TL killed at its time limit: C like any other end" "$U" "qstat -f $TL"
+{ printf '# command: cat walltime.err\n# context: the stderr file (-e) of job %s, killed at its time limit: SLURM says why, qstat does not\n# exit code: 0\n' "$TL"
+  cat "$W/walltime.err"; } >"$FIX/stderr-walltime-kill.txt"
+log "stderr-walltime-kill.txt"
+fi
 log "done"

@@ -10,6 +10,9 @@ export SGE_ROOT=/var/lib/gridengine SGE_CELL=default
 U=${CAPTURE_USER:-clustrix}
 U2=${CAPTURE_OTHER_USER:-pbsuser}
 QSUB=/usr/bin/qsub   # pbsuser has the Torque wrappers first on PATH: name SGE's qsub explicitly for it
+# CAPTURE_SGE_PARTS: which groups of captures to (re)make: `base` (everything below the job scripts) and/or
+# `clustrix` (the directive block Clustrix renders, a PE job killed at h_rt); default both.
+PARTS=" ${CAPTURE_SGE_PARTS:-base clustrix} "
 cap_init "${1:-$REPO/packages/schedulers-sge/test/fixtures}"
 
 states() { qstat -u '*' 2>/dev/null | awk -v j="$1" '$1==j {print $5}' | sort -u | tr '\n' ' '; }
@@ -40,6 +43,43 @@ script two.sh '#!/bin/bash
 wait'
 script hog.sh '#!/bin/bash
 exec /usr/bin/python3 -c "b = bytearray(500*1024*1024); import time; time.sleep(3)"'
+
+script clustrix.sh "#!/bin/bash
+#\$ -A 'proj-1'
+#\$ -N 'Sim.run'
+#\$ -S /bin/bash
+#\$ -e '$W/out dir/logs/sge.err'
+#\$ -l h_rt=0:01:30
+#\$ -l h_vmem=600M
+#\$ -o '$W/out dir/logs/sge.out'
+#\$ -pe smp 2
+#\$ -q 'all.q'
+#\$ -t 1-5
+#\$ -tc 2
+#\$ -wd '$W/out dir'
+echo \"task \$SGE_TASK_ID\""
+script badname.sh "#!/bin/bash
+#\$ -N 'my job'
+true"
+
+capture_clustrix() {
+  mkdir -p "$W/out dir/logs"; chmod -R 777 "$W/out dir"
+  cap qsub-terse-clustrix-directives.txt "the #\$ block Clustrix renders (values single-quoted, one option per line), held with -h" "$U" "qsub -terse -h clustrix.sh"
+  [ "$CAP_RC" = 0 ] || die "qsub refused the Clustrix-style block (see $FIX/qsub-terse-clustrix-directives.txt)"
+  local D=${CAP_OUT%%.*}
+  cap qstat-j-clustrix-directives.txt "how SGE read that block: name, account, cwd, -o/-e with a space, h_rt, h_vmem, pe smp 2, tasks 1-5, concurrency 2" "$U" "qstat -j $D"
+  run_as "$U" "qdel $D" >/dev/null
+  cap qsub-error-name-space.txt "a #\$ -N value with a space: qmaster refuses it with an unhelpful message (Clustrix checks names first)" "$U" "qsub -terse badname.sh"
+  local K
+  K=$(run_as "$U" "qsub -terse -N hrtpe -pe smp 2 -l h_rt=0:0:5,h_vmem=700M -o /dev/null -j y sleep.sh 60")
+  wait_for 60 "job $K killed by h_rt" in_qacct "$K"
+  cap qacct-h_rt-pe.txt "job $K (-pe smp 2 -l h_rt=0:0:5,h_vmem=700M, sleep 60) killed at its run-time limit: category lists both, slots 2" "$U" "qacct -j $K"
+}
+if [[ $PARTS != *" base "* ]]; then
+  capture_clustrix
+  log "done"
+  exit 0
+fi
 
 # ---------- error state Eqw first (it needs a free slot to fail on) ----------
 E=$(run_as "$U" "qsub -terse -N badout -o /nonexistent/dir/out -j y sleep.sh 1")
@@ -124,4 +164,5 @@ if [ "$CAP_RC" = 0 ]; then
 fi
 cap qsub-error-script-missing.txt "the script file does not exist" "$U" "qsub -terse -o /dev/null -j y nosuch.sh"
 cap qsub-error-root.txt "root submits (uid below min_uid 1000)" root "qsub -terse -o /dev/null -j y sleep.sh 1"
+if [[ $PARTS == *" clustrix "* ]]; then capture_clustrix; fi
 log "done"

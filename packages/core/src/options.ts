@@ -85,9 +85,24 @@ export const pollShape = {
   longPoll: z.boolean(),
 } as const;
 
+/** What happens when a job fails for reasons outside the method, or nears its time limit. */
+export const reliabilityShape = {
+  /** Resubmissions after an infrastructure failure (node failure, preemption, a runner that died without a word). Default 0. */
+  retries: z.number().int().min(0).max(100),
+  /** Also retry these failures: error class names (`'FetchError'`, `'TimeLimitError'`), error `code`s (`'ECONNRESET'`), or `'*'` for any. */
+  retryOn: z.array(nonEmpty),
+  /** Wait before the first retry (seconds or '30s', '2m'); doubles at each further retry, at most 10 minutes. Default 10 s. */
+  retryDelay: timeValue,
+  /** Times a job may be resubmitted from the state its class's `checkpoint()` returns. Default 3 when the class has `checkpoint()`. */
+  checkpoints: z.number().int().min(0).max(1000),
+  /** How long before the time limit `checkpoint()` is called (seconds or '2m'). Default 60 s, at most half of `time`. */
+  checkpointLead: timeValue,
+} as const;
+
 export const jobOptionsShape = {
   ...resourceShape,
   ...stagingShape,
+  ...reliabilityShape,
   /** Cluster profile to run on (a key of `clusters`). */
   cluster: nonEmpty,
 } as const;
@@ -103,4 +118,36 @@ export const RESOURCE_KEYS = Object.keys(resourceShape) as ResourceKey[];
 export interface CallOptions extends JobOptions {
   /** Cancels the job (the remote process is killed) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Names the call: a later call (in this or another process) with the same key and the same
+   * arguments gets the job already submitted for it instead of submitting again, unless that job
+   * failed or was cancelled. See docs/reliability.md.
+   */
+  key?: string;
+}
+
+/** `key`: a non-empty string without control characters, at most 200 characters. */
+export const callKeySchema = z
+  .string()
+  .min(1, 'expected a non-empty string')
+  .max(200, 'expected at most 200 characters')
+  .refine((k) => !/[\u0000-\u001f]/.test(k), { error: 'expected no control characters (newlines, tabs...)' });
+
+export const DEFAULT_CHECKPOINTS = 3;
+export const DEFAULT_CHECKPOINT_LEAD_SECONDS = 60;
+export const DEFAULT_RETRY_DELAY_SECONDS = 10;
+export const MAX_RETRY_DELAY_SECONDS = 600;
+/** The signal that asks a runner to checkpoint (SLURM `--signal=B:USR1@lead`, the local scheduler's timer). */
+export const CHECKPOINT_SIGNAL = 'USR1';
+
+/**
+ * Seconds before the time limit at which a job with checkpoints enabled is signalled, or undefined
+ * when checkpointing is off (`checkpoints` 0 or unset — core sets it only for classes that define
+ * `checkpoint()`). Never more than half of `time`, so a short job still makes progress.
+ */
+export function checkpointLeadSeconds(options: JobOptions): number | undefined {
+  if (!options.checkpoints) return undefined;
+  const lead = options.checkpointLead !== undefined ? parseTime(options.checkpointLead)! : DEFAULT_CHECKPOINT_LEAD_SECONDS;
+  const time = options.time !== undefined ? parseTime(options.time) : undefined;
+  return time !== undefined ? Math.max(1, Math.min(lead, Math.floor(time / 2))) : lead;
 }

@@ -29,9 +29,14 @@ export function slurmDirectives(spec: BatchJobSpec): string[] {
   if (r.qos !== undefined) pairs.push(['--qos', r.qos]);
   if (r.constraint !== undefined) pairs.push(['--constraint', r.constraint]);
   if (r.exclusive) pairs.push(['--exclusive', undefined]);
+  // B: signals the batch shell, which passes it on to the runner (renderBody's forwardSignal).
+  if (spec.signalBeforeEnd) pairs.push(['--signal', `B:${spec.signalBeforeEnd.signal}@${spec.signalBeforeEnd.seconds}`]);
   return [...renderDirectives('#SBATCH', pairs, '='), ...r.directives.map((d) => `#SBATCH ${d}`)];
 }
 
 export function renderSlurmScript(spec: BatchJobSpec): string {
-  return renderScript(slurmDirectives(spec), renderBody(spec, { indexExpr: '"$SLURM_ARRAY_TASK_ID"' }));
+  return renderScript(
+    slurmDirectives(spec),
+    renderBody(spec, { indexExpr: '"$SLURM_ARRAY_TASK_ID"', ...(spec.signalBeforeEnd ? { forwardSignal: spec.signalBeforeEnd.signal } : {}) }),
+  );
 }

@@ -17,16 +17,35 @@ export interface BatchControl {
 }
 
 export class Batch<R> implements PromiseLike<R[]>, AsyncIterable<SettledResult<R>> {
-  private readonly outcomes: Array<SettledResult<R> | undefined>;
+  private promises: Promise<R>[] = [];
+  private outcomes: Array<SettledResult<R> | undefined> = [];
   private readonly order: number[] = [];
   private waiters: Array<() => void> = [];
-  private allSettled: Promise<SettledResult<R>[]>;
+  private readonly allSettled: Promise<SettledResult<R>[]>;
+  /** Resolves once the items are known (at once, unless the batch was built from a promise of them). */
+  private readonly ready: Promise<void>;
 
+  /** `promises`: the items, or a promise of them (a batch attached from the registry knows its size later). */
   constructor(
-    private readonly promises: Promise<R>[],
+    promises: Promise<R>[] | Promise<Promise<R>[]>,
     private readonly control: BatchControl = { cancel: async () => undefined, jobs: () => [] },
     onProgress?: (p: MapProgress) => void,
   ) {
+    if (Array.isArray(promises)) {
+      this.allSettled = this.track(promises, onProgress);
+      this.ready = Promise.resolve();
+    } else {
+      this.ready = promises.then((list) => {
+        this.promises = list;
+      });
+      this.ready.catch(() => undefined);
+      this.allSettled = promises.then((list) => this.track(list, onProgress));
+      this.allSettled.catch(() => undefined);
+    }
+  }
+
+  private track(promises: Promise<R>[], onProgress?: (p: MapProgress) => void): Promise<SettledResult<R>[]> {
+    this.promises = promises;
     this.outcomes = new Array(promises.length).fill(undefined);
     let done = 0;
     let failed = 0;
@@ -40,7 +59,7 @@ export class Batch<R> implements PromiseLike<R[]>, AsyncIterable<SettledResult<R
       this.waiters = [];
       for (const wake of w) wake();
     };
-    this.allSettled = Promise.all(
+    return Promise.all(
       promises.map((p, index) =>
         p.then(
           (value) => settle(index, { status: 'fulfilled', index, value }),
@@ -50,7 +69,7 @@ export class Batch<R> implements PromiseLike<R[]>, AsyncIterable<SettledResult<R
     ).then(() => this.outcomes as SettledResult<R>[]);
   }
 
-  /** Number of items. */
+  /** Number of items (0 until an attached batch has read its job's record). */
   get size(): number {
     return this.promises.length;
   }
@@ -85,6 +104,7 @@ export class Batch<R> implements PromiseLike<R[]>, AsyncIterable<SettledResult<R
 
   /** Each item's outcome as it finishes. */
   async *[Symbol.asyncIterator](): AsyncIterator<SettledResult<R>> {
+    await this.ready;
     let next = 0;
     while (next < this.promises.length) {
       if (next < this.order.length) {

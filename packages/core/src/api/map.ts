@@ -16,6 +16,7 @@ import { JobHandle } from '../exec/job-handle.js';
 import { Batch, type MapProgress } from './batch.js';
 import { progressBar, wantsProgressBar } from './progress-bar.js';
 import { JobRun } from '../exec/job-run.js';
+import { runForKey } from '../exec/keyed.js';
 import { prepareCall, validateCallOptions } from '../exec/prepare.js';
 import type { CallOptions } from '../options.js';
 import type { CallInfo } from '../runtime/decorator.js';
@@ -71,12 +72,26 @@ export function map<I, R>(items: Iterable<I> | ArrayLike<I>, fn: (item: I, index
     }),
   );
   collecting = false;
-  const runs = submitCollected(collected, concurrency);
-  return new Batch(promises, { cancel: () => Promise.all(runs.map((r) => r.cancel())).then(() => undefined), jobs: () => runs.map((r) => new JobHandle(r)) }, onProgress);
+  const runs: JobRun[] = [];
+  const started = submitCollected(collected, concurrency, merged.key, (run) => runs.push(run));
+  return new Batch(
+    promises,
+    {
+      cancel: async () => {
+        await started;
+        await Promise.all(runs.map((r) => r.cancel()));
+      },
+      jobs: () => runs.map((r) => new JobHandle(r)),
+    },
+    onProgress,
+  );
 }
 
-/** Group the collected calls by class+method, and submit each group as one array job. */
-function submitCollected(collected: Collected[], concurrency: number | undefined): JobRun[] {
+/**
+ * Group the collected calls by class+method, and submit each group as one array job. With a `key`,
+ * a group that was submitted before under that key (this script run again) is attached instead.
+ */
+async function submitCollected(collected: Collected[], concurrency: number | undefined, key: string | undefined, onRun: (run: JobRun) => void): Promise<void> {
   const groups = new Map<unknown, Map<string, Collected[]>>();
   for (const c of collected) {
     const byMethod = groups.get(c.info.cls) ?? new Map<string, Collected[]>();
@@ -85,26 +100,37 @@ function submitCollected(collected: Collected[], concurrency: number | undefined
     byMethod.set(c.info.method, list);
     list.push(c);
   }
-  const runs: JobRun[] = [];
-  for (const byMethod of groups.values()) {
-    for (const group of byMethod.values()) {
-      let prepared;
-      try {
-        prepared = group.map((c) => prepareCall(c.info, c.options, `items[${c.index}].`));
-      } catch (err) {
-        for (const c of group) c.result.reject(err);
-        continue;
-      }
-      const signal = group[0]!.options.signal;
-      const run = new JobRun(prepared, {
-        jobId: newJobId(),
-        array: true,
-        ...(concurrency ? { concurrency } : {}),
-        ...(signal ? { signal } : {}),
-      });
-      run.items.forEach((d, i) => d.promise.then(group[i]!.result.resolve, group[i]!.result.reject));
-      runs.push(run);
+  const all = [...groups.values()].flatMap((byMethod) => [...byMethod.values()]);
+  const starts: Promise<void>[] = [];
+  for (const group of all) {
+    let prepared;
+    try {
+      prepared = group.map((c) => prepareCall(c.info, c.options, `items[${c.index}].`));
+    } catch (err) {
+      for (const c of group) c.result.reject(err);
+      continue;
     }
+    const signal = group[0]!.options.signal;
+    const options = { array: true, ...(concurrency ? { concurrency } : {}), ...(signal ? { signal } : {}) };
+    const wire = (run: JobRun) => {
+      onRun(run);
+      run.items.forEach((d, i) => d.promise.then(group[i]!.result.resolve, group[i]!.result.reject));
+      if (run.items.length !== group.length) {
+        const err = new ClustrixError(`key '${key}' names a job of ${run.items.length} items, not ${group.length}; give this map another key`, { scope: 'registry' });
+        for (const c of group) c.result.reject(err);
+      }
+    };
+    if (key === undefined) {
+      wire(new JobRun(prepared, { jobId: newJobId(), ...options }));
+      continue;
+    }
+    const { info } = group[0]!;
+    const groupKey = all.length > 1 ? `${key}#${info.cls.name}.${info.method}` : key;
+    starts.push(
+      runForKey(groupKey, prepared, options).then(wire, (err: unknown) => {
+        for (const c of group) c.result.reject(err);
+      }),
+    );
   }
-  return runs;
+  await Promise.all(starts);
 }

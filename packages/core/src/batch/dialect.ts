@@ -24,6 +24,11 @@ export interface BatchJobSpec {
   label?: string;
   /** Scheduler-specific profile options (validated by the dialect's optionsShape). */
   profile: Record<string, unknown>;
+  /**
+   * Deliver `signal` (e.g. `USR1`) to the runner `seconds` before the time limit: the job checkpoints
+   * (see docs/reliability.md). A dialect that cannot ignores it; the runner's own timer still works.
+   */
+  signalBeforeEnd?: { signal: string; seconds: number };
 }
 
 /** One command's output in a status round trip. */
@@ -38,7 +43,9 @@ export interface SchedulerReport {
   schedulerState: string;
   reason?: string;
   exitCode?: number;
-  tasks?: Map<number, { state: JobState; schedulerState: string; reason?: string; exitCode?: number }>;
+  /** The scheduler saw the job end but cannot say how (PBS's SLURM wrappers): an exit-code marker, when there is one, decides. */
+  guessed?: boolean;
+  tasks?: Map<number, { state: JobState; schedulerState: string; reason?: string; exitCode?: number; guessed?: boolean }>;
 }
 
 export interface BatchDialect {
@@ -61,4 +68,16 @@ export interface BatchDialect {
   /** Reports by scheduler job id, from the outputs of statusArgv's commands (same order). */
   parseStatus(outputs: readonly CommandOutput[], ids: readonly string[]): Map<string, SchedulerReport>;
   cancelArgv(ids: readonly string[]): string[];
+  /**
+   * Optional: commands that explain jobs the status commands no longer report and whose folders hold
+   * no exit-code marker (killed for a time or memory limit, deleted, lost with their node), e.g.
+   * SGE's `qacct -j ID`. Core runs them in a second round trip ONLY in cycles where such jobs (or
+   * array tasks) exist, for those jobs only. With `explainArgv`, a job nobody explains waits (as
+   * running) for `explainGraceMs` and then ends `lost`; one that Clustrix cancelled ends `cancelled`.
+   */
+  explainArgv?(ids: readonly string[]): string[][];
+  /** Reports for the jobs the outputs of explainArgv's commands explain; a job left out is not explained (yet). */
+  parseExplain?(outputs: readonly CommandOutput[], ids: readonly string[]): Map<string, SchedulerReport>;
+  /** How long to keep asking before an unexplained job counts as lost, ms (default 60 s); may read the profile. */
+  explainGraceMs?(profile: Record<string, unknown>): number;
 }

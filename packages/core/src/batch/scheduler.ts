@@ -7,13 +7,15 @@
  */
 import { z } from 'zod';
 import { ClustrixError, SubmitError, TransportError } from '../errors.js';
+import { CHECKPOINT_SIGNAL, checkpointLeadSeconds } from '../options.js';
 import { normalizeResources } from '../resources/normalize.js';
 import { aggregate } from '../scheduler/aggregate.js';
 import { isTerminal, type JobRef, type JobStatus, type Scheduler, type SchedulerContext, type SchedulerFactory, type StatusOptions, type SubmitRequest, type TaskStatus } from '../scheduler/contract.js';
 import type { Transport } from '../transport/contract.js';
 import { logger } from '../util/debug.js';
 import type { BatchDialect, BatchJobSpec, SchedulerReport } from './dialect.js';
-import { parseRoundTrip, roundTripScript } from './round-trip.js';
+import { DEFAULT_EXPLAIN_GRACE_MS, explainedReport, standIn, vanishedJobs } from './explain.js';
+import { parseRoundTrip, roundTripScript, type RoundTripResult } from './round-trip.js';
 
 export const JOB_SCRIPT = 'job.sh';
 
@@ -24,11 +26,16 @@ export class BatchScheduler implements Scheduler {
   readonly poll;
   /** Status round trips made (for tests and benchmarks). */
   roundTrips = 0;
+  /** Extra round trips that asked the dialect to explain vanished jobs (see explain.ts). */
+  explainTrips = 0;
   readonly longPoll = true;
   /** Marker files seen per job folder at the last round trip (what a long poll waits to grow). */
   private readonly markersSeen = new Map<string, number>();
   /** The last report per scheduler job id, reused for a cycle whose scheduler commands were skipped. */
   private readonly lastReports = new Map<string, SchedulerReport>();
+  /** Scheduler job ids Clustrix cancelled, and when each vanished job was first missed (explain.ts). */
+  private readonly cancelled = new Set<string>();
+  private readonly vanishedSince = new Map<string, number>();
   private readonly log;
 
   constructor(
@@ -58,6 +65,7 @@ export class BatchScheduler implements Scheduler {
       resources: normalizeResources(request.options, this.name),
       ...(request.label ? { label: request.label } : {}),
       profile: this.profile,
+      ...(checkpointLeadSeconds(request.options) !== undefined ? { signalBeforeEnd: { signal: CHECKPOINT_SIGNAL, seconds: checkpointLeadSeconds(request.options)! } } : {}),
     };
   }
 
@@ -113,6 +121,7 @@ export class BatchScheduler implements Scheduler {
       throw new TransportError(`the status command was cut short (exit code ${out.code}): ${out.stderr.trim().slice(-500)}`, { scope: this.name });
     }
     const reports = rt.skipped ? new Map<string, SchedulerReport>() : this.dialect.parseStatus(rt.outputs, ids);
+    if (!rt.skipped && this.dialect.explainArgv) await this.explainVanished(refs, reports, rt.markers, options.signal);
     if (rt.skipped) {
       for (const id of ids) {
         const last = this.lastReports.get(id);
@@ -129,8 +138,36 @@ export class BatchScheduler implements Scheduler {
     return result;
   }
 
+  /** Ask the dialect about jobs that left the scheduler without an exit-code marker; fill `reports` in. */
+  private async explainVanished(refs: readonly JobRef[], reports: Map<string, SchedulerReport>, markers: RoundTripResult['markers'], signal?: AbortSignal): Promise<void> {
+    const vanished = vanishedJobs(refs, reports, markers);
+    const current = new Set(refs.map((r) => r.schedulerJobId));
+    for (const id of this.vanishedSince.keys()) if (current.has(id) && !vanished.has(id)) this.vanishedSince.delete(id);
+    // status() may be asked about a few jobs only: forget other jobs' entries only when they pile up
+    for (const kept of [this.cancelled, this.vanishedSince]) {
+      if (kept.size > refs.length * 2 + 100) for (const id of kept.keys()) if (!current.has(id)) kept.delete(id);
+    }
+    if (!vanished.size) return;
+    const ids = [...vanished.keys()];
+    const commands = this.dialect.explainArgv!(ids);
+    const out = await this.transport.exec(['sh', '-s'], { stdin: roundTripScript(commands, []), ...(signal ? { signal } : {}) });
+    this.explainTrips++;
+    const rt = parseRoundTrip(out.stdout, commands.length, []);
+    const explained = rt.complete && this.dialect.parseExplain ? this.dialect.parseExplain(rt.outputs, ids) : new Map<string, SchedulerReport>();
+    const grace = this.dialect.explainGraceMs?.(this.profile) ?? DEFAULT_EXPLAIN_GRACE_MS;
+    const now = Date.now();
+    for (const [id, tasks] of vanished) {
+      const since = this.vanishedSince.get(id) ?? now;
+      this.vanishedSince.set(id, since);
+      const how = this.cancelled.has(id) ? 'cancelled' : now - since >= grace ? 'lost' : 'waiting';
+      this.log('%s left %s without an exit code%s', id, this.name, explained.has(id) ? ': explained' : ` (${how})`);
+      reports.set(id, explainedReport(reports.get(id), explained.get(id), tasks, standIn(how, this.name, grace)));
+    }
+  }
+
   async cancel(refs: readonly JobRef[]): Promise<void> {
     if (!refs.length) return;
+    for (const r of refs) this.cancelled.add(r.schedulerJobId);
     const argv = this.dialect.cancelArgv(refs.map((r) => r.schedulerJobId));
     const out = await this.transport.exec(argv);
     if (out.code !== 0) {
@@ -144,9 +181,9 @@ export class BatchScheduler implements Scheduler {
   }
 }
 
-function fromExit(code: number, report?: { schedulerState: string; state: TaskStatus['state']; reason?: string }): TaskStatus {
-  // The scheduler's word explains an abnormal end better than the bare exit code.
-  if (report && isTerminal(report.state) && report.state !== 'completed' && report.state !== 'failed') {
+function fromExit(code: number, report?: { schedulerState: string; state: TaskStatus['state']; reason?: string; guessed?: boolean }): TaskStatus {
+  // The scheduler's word explains an abnormal end better than the bare exit code (unless it only guessed).
+  if (report && !report.guessed && isTerminal(report.state) && report.state !== 'completed' && report.state !== 'failed') {
     return { state: report.state, schedulerState: report.schedulerState, exitCode: code, ...(report.reason ? { reason: report.reason } : {}) };
   }
   return { state: code === 0 ? 'completed' : 'failed', schedulerState: report?.schedulerState ?? 'EXITED', exitCode: code };

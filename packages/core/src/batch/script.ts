@@ -20,6 +20,12 @@ export interface BodyOptions {
   indexExpr?: string;
   /** Redirect the runner's stdout/stderr to the job folder from the script (when the scheduler cannot name per-task files with a 0-based index). */
   redirect?: boolean;
+  /**
+   * Pass this signal (e.g. `USR1`), when the script receives it, on to the runner: the runner then
+   * runs in the background and the script waits for it (a shell waiting for a foreground command
+   * would die of the signal, or handle it only after the command ended).
+   */
+  forwardSignal?: string;
 }
 
 /** The script body after the directives. */
@@ -40,7 +46,14 @@ export function renderBody(spec: BatchJobSpec, options: BodyOptions = {}): strin
   } else if (options.redirect) {
     lines.push(`exec >${dir}/stdout 2>${dir}/stderr`);
   }
-  lines.push(argvToShell(spec.command));
+  if (options.forwardSignal) {
+    if (!/^[A-Z0-9]+$/.test(options.forwardSignal)) throw new Error(`renderBody: bad signal name ${options.forwardSignal}`);
+    lines.push(`${argvToShell(spec.command)} &`);
+    lines.push('pid=$!');
+    lines.push(`trap 'kill -${options.forwardSignal} "$pid" 2>/dev/null' ${options.forwardSignal}`);
+    lines.push('while kill -0 "$pid" 2>/dev/null; do wait "$pid"; done');
+    lines.push('wait "$pid"');
+  } else lines.push(argvToShell(spec.command));
   lines.push('code=$?');
   lines.push(isArray ? `printf '%s\\n' "$code" >${dir}/exit_codes/"$i"` : `printf '%s\\n' "$code" >${dir}/exit_code`);
   lines.push('exit "$code"');

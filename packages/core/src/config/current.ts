@@ -24,6 +24,11 @@ export function configure(config: ClustrixConfigInput | undefined, options: Load
   current = undefined;
 }
 
+/** Where configuration is read from (the options given to `configure()`), e.g. the home folder. */
+export function currentLoadOptions(): Readonly<LoadConfigOptions> {
+  return loadOptions;
+}
+
 /** Read the configuration files and environment again on the next call. */
 export function reloadConfig(): void {
   current = undefined;

@@ -33,7 +33,7 @@ export function profileFor(config: ClustrixConfig, name: string): ClusterProfile
 export function resolveCall(config: ClustrixConfig, decorator: JobOptions = {}, call: JobOptions = {}): ResolvedCall {
   const clusterName = call.cluster ?? decorator.cluster ?? config.defaultCluster ?? 'local';
   const rawProfile = profileFor(config, clusterName);
-  const { clusters: _c, defaultCluster: _d, cacheDir: _cache, ...topLevel } = config;
+  const { clusters: _c, defaultCluster: _d, cacheDir: _cache, registryDir: _registry, ...topLevel } = config;
   const profile = deepMerge<ClusterProfile>(topLevel as Record<string, unknown>, rawProfile);
   if (!profile.scheduler) profile.scheduler = clusterName === 'local' ? 'local' : 'local';
   const { cluster: _dc, ...dec } = decorator;

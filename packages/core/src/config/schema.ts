@@ -3,7 +3,7 @@
  * scheduler package (`optionsShape`) and are checked when that scheduler is loaded.
  */
 import { z } from 'zod';
-import { jobOptionsShape, pollShape, resourceShape, stagingShape } from '../options.js';
+import { jobOptionsShape, pollShape, reliabilityShape, resourceShape, stagingShape } from '../options.js';
 
 const nonEmpty = z.string().min(1);
 
@@ -48,6 +48,7 @@ export const clusterProfileShape = {
   ...transportShape,
   ...resourceShape,
   ...stagingShape,
+  ...reliabilityShape,
   ...pollShape,
 } as const;
 
@@ -64,6 +65,8 @@ export const configFileShape = {
   clusters: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a name of letters, digits, _ . -'), clusterProfileSchema),
   /** Where bundles are cached on this machine. Default: ~/.cache/clustrix. */
   cacheDir: nonEmpty,
+  /** The job registry on this machine (every job submitted, for attach and the CLI). Default: ~/.clustrix/registry. */
+  registryDir: nonEmpty,
   ...defaultJobShape,
   ...pollShape,
 } as const;
@@ -77,4 +80,4 @@ export function defineConfig(config: ClustrixConfigInput): ClustrixConfigInput {
   return config;
 }
 
-export { resourceShape, stagingShape, pollShape };
+export { resourceShape, stagingShape, pollShape, reliabilityShape };

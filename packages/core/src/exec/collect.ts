@@ -24,10 +24,17 @@ import { registeredById } from '../runtime/registry.js';
 import type { JobRef, TaskStatus } from '../scheduler/contract.js';
 import type { Transport } from '../transport/contract.js';
 import { decodeError } from '../wire/error-codec.js';
-import { jobFiles, type ErrorFile, type ResultFile } from '../wire/protocol.js';
-import { deserialize } from '../wire/serialize.js';
+import { jobFiles, type CheckpointFile, type ErrorFile, type ResultFile } from '../wire/protocol.js';
+import { deserialize, type SerializedValue } from '../wire/serialize.js';
 
-export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+export type Outcome =
+  | { ok: true; value: unknown }
+  | {
+      ok: false;
+      error: unknown;
+      /** The job ran checkpoint() before its time limit: the state to resume from. */
+      checkpoint?: { state: SerializedValue; trigger: string };
+    };
 
 const CORE_ERRORS: Record<string, abstract new (...a: never[]) => Error> = {
   ClustrixError,
@@ -47,6 +54,8 @@ export interface CollectContext {
   localFrames?: string;
   /** The job's time limit as given, for messages. */
   time?: string | number;
+  /** Give results as plain JSON (superjson's `json` part) instead of rebuilding them (the CLI, which has no user classes). */
+  raw?: boolean;
 }
 
 const STDERR_TAIL_BYTES = 4000;
@@ -77,6 +86,7 @@ const MEMORY_KILL = [
   /exceeded (?:job )?memory limit.*/i, // slurmstepd (JobAcctGatherParams=OverMemoryKill, cgroups)
   /oom[-_ ]kill.*/i, // kernel / cgroup OOM killer, Kubernetes OOMKilled
   /JavaScript heap out of memory.*/, // Node's own heap limit (the local scheduler's `memory`)
+  /PBS: job killed: p?v?mem \S+ exceeded limit.*/, // PBS Pro / Torque MoM
 ];
 
 /** The stderr line that says the job was killed for memory, if any. */
@@ -89,16 +99,31 @@ export function memoryKillLine(stderrTail: string | undefined): string | undefin
   return undefined;
 }
 
+const TIME_KILL = [
+  /\*\*\* JOB \S+ ON \S+ CANCELLED AT \S+ DUE TO TIME LIMIT.*/, // slurmstepd (also under PBS's SLURM wrappers, whose qstat cannot say why)
+  /PBS: job killed: walltime \S+ exceeded limit.*/, // PBS Pro / Torque MoM
+];
+
+/** The stderr line that says the job was killed at its time limit, if any. */
+export function timeLimitLine(stderrTail: string | undefined): string | undefined {
+  if (!stderrTail) return undefined;
+  for (const re of TIME_KILL) {
+    const m = re.exec(stderrTail);
+    if (m) return m[0].trim();
+  }
+  return undefined;
+}
+
 export async function collectOutcome(ctx: CollectContext, index: number | undefined, status: TaskStatus): Promise<Outcome> {
   const dir = ctx.ref.jobDir;
-  const paths = [jobFiles.result(index), jobFiles.error(index), jobFiles.exitCode(index)].map((f) => `${dir}/${f}`);
+  const paths = [jobFiles.result(index), jobFiles.error(index), jobFiles.exitCode(index), jobFiles.checkpoint(index)].map((f) => `${dir}/${f}`);
   let files = await ctx.transport.readFiles(paths);
   // On a shared filesystem a finished job's files can lag the scheduler by a moment.
   for (let attempt = 0; attempt < 3 && !files.get(paths[0]!) && !files.get(paths[1]!) && status.state === 'completed'; attempt++) {
     await new Promise((r) => setTimeout(r, 300 * (attempt + 1)));
     files = await ctx.transport.readFiles(paths);
   }
-  const [resultBuf, errorBuf, codeBuf] = paths.map((p) => files.get(p));
+  const [resultBuf, errorBuf, codeBuf, checkpointBuf] = paths.map((p) => files.get(p));
   const jobLabel = `job ${ctx.ref.jobId}${index === undefined ? '' : ` item ${index}`}`;
   if (errorBuf) {
     const file = JSON.parse(errorBuf.toString('utf8')) as ErrorFile;
@@ -114,9 +139,24 @@ export async function collectOutcome(ctx: CollectContext, index: number | undefi
   }
   if (resultBuf) {
     const file = JSON.parse(resultBuf.toString('utf8')) as ResultFile;
-    return { ok: true, value: deserialize(file.value) };
+    return { ok: true, value: ctx.raw ? file.value.json : deserialize(file.value) };
   }
   const exitCode = codeBuf ? Number(codeBuf.toString('utf8').trim()) : status.exitCode;
+  if (checkpointBuf) {
+    const file = JSON.parse(checkpointBuf.toString('utf8')) as CheckpointFile;
+    const error = new TimeLimitError(
+      `${jobLabel} (${ctx.scheduler} ${ctx.ref.schedulerJobId}) checkpointed before its time limit${ctx.time !== undefined ? ` of ${ctx.time}` : ''} (${file.trigger}) and was not resumed. Raise \`checkpoints\` or \`time\``,
+      {
+        scope: ctx.scheduler,
+        jobId: ctx.ref.jobId,
+        schedulerJobId: ctx.ref.schedulerJobId,
+        schedulerState: status.schedulerState ?? status.state.toUpperCase(),
+        ...(exitCode !== undefined && !Number.isNaN(exitCode) ? { exitCode } : {}),
+        ...(index !== undefined ? { index } : {}),
+      },
+    );
+    return { ok: false, error, checkpoint: { state: file.state, trigger: file.trigger } };
+  }
   const stderrPath = `${dir}/${jobFiles.stderr(index)}`;
   const stderr = (await ctx.transport.readFiles([stderrPath], { tailBytes: STDERR_TAIL_BYTES }).catch(() => new Map())).get(stderrPath);
   const details: ClustrixErrorOptions = {
@@ -131,9 +171,11 @@ export async function collectOutcome(ctx: CollectContext, index: number | undefi
   const sched = `${ctx.scheduler} ${ctx.ref.schedulerJobId}`;
   // A memory kill often leaves only a signal and the scheduler's (or Node's) words in stderr.
   const oom = status.state === 'completed' ? undefined : memoryKillLine(details.stderrTail);
-  const why = oom ? `: ${oom}` : status.reason ? `: ${status.reason}` : '';
+  // A scheduler that cannot say why a job ended (PBS's SLURM wrappers) still leaves the kill in stderr.
+  const overtime = oom || status.state === 'completed' || status.state === 'timeout' ? undefined : timeLimitLine(details.stderrTail);
+  const why = oom ? `: ${oom}` : overtime ? `: ${overtime}` : status.reason ? `: ${status.reason}` : '';
   const state = details.schedulerState;
-  switch (oom ? 'out_of_memory' : status.state) {
+  switch (oom ? 'out_of_memory' : overtime ? 'timeout' : status.state) {
     case 'timeout':
       return { ok: false, error: new TimeLimitError(`${jobLabel} (${sched}) exceeded its time limit${ctx.time !== undefined ? ` of ${ctx.time}` : ''} (${state})${why}. Raise \`time\``, details) };
     case 'out_of_memory':

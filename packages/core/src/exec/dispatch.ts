@@ -4,6 +4,7 @@ import { newJobId } from '../util/ids.js';
 import { currentCallContext } from './call-context.js';
 import { JobHandle } from './job-handle.js';
 import { JobRun } from './job-run.js';
+import { runForKey } from './keyed.js';
 import { prepareCall } from './prepare.js';
 
 export function dispatchCall(info: CallInfo): Promise<unknown> {
@@ -14,7 +15,15 @@ export function dispatchCall(info: CallInfo): Promise<unknown> {
     if (collected) return collected;
   }
   const prepared = prepareCall(info, options);
-  const run = new JobRun([prepared], { jobId: newJobId(), array: false, ...(options.signal ? { signal: options.signal } : {}) });
+  const runOptions = { array: false, ...(options.signal ? { signal: options.signal } : {}) };
+  if (options.key !== undefined) {
+    return runForKey(options.key, [prepared], runOptions).then((run) => {
+      const handle = new JobHandle(run);
+      ctx?.onHandle?.(handle);
+      return handle.result();
+    });
+  }
+  const run = new JobRun([prepared], { jobId: newJobId(), ...runOptions });
   const handle = new JobHandle(run);
   ctx?.onHandle?.(handle);
   return handle.result();

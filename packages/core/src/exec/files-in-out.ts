@@ -18,7 +18,7 @@ import { listingFs } from './listing-fs.js';
 const log = logger('files');
 
 /** Names the job-folder protocol and the schedulers own: never inputs, never matched by output globs. */
-const RESERVED = ['job.json', 'result.json', 'error.json', 'stdout', 'stderr', 'exit_code', 'items', 'results', 'errors', 'logs', 'exit_codes'];
+const RESERVED = ['job.json', 'result.json', 'error.json', 'stdout', 'stderr', 'exit_code', 'items', 'results', 'errors', 'logs', 'exit_codes', 'checkpoint.json', 'checkpoints'];
 const RESERVED_GLOBS = [...RESERVED.flatMap((n) => [n, `${n}/**`]), '.clustrix*', '.clustrix*/**', '**/*.tmp', '**/*.part'];
 
 export interface InputFile {

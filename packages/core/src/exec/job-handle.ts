@@ -1,5 +1,6 @@
 /** What a submitted call gives back: its id, its state, a way to cancel it, and its result. */
-import type { JobRef, JobState, JobStatus } from '../scheduler/contract.js';
+import type { RecordState } from '../registry/record.js';
+import type { JobRef, JobStatus } from '../scheduler/contract.js';
 import type { JobRun } from './job-run.js';
 
 export class JobHandle<T = unknown> {
@@ -18,13 +19,13 @@ export class JobHandle<T = unknown> {
     return this.run.state.cluster;
   }
 
-  /** The scheduler's id for the job, once submitted. */
+  /** The scheduler's id for the job (its current attempt, after a retry), once submitted. */
   get schedulerJobId(): string | undefined {
     return this.run.state.ref?.schedulerJobId;
   }
 
-  /** The last state seen (no query). */
-  get state(): JobState | 'preparing' | 'submitting' {
+  /** The last state seen (no query); `retrying` while a retry or a resume waits to be submitted. */
+  get state(): RecordState {
     return this.run.state.state;
   }
 
@@ -38,7 +39,7 @@ export class JobHandle<T = unknown> {
     return this.run.status();
   }
 
-  /** Cancel the job; its result then rejects with a CancelledError. */
+  /** Cancel the job (and any retry of it); its result then rejects with a CancelledError. */
   cancel(): Promise<void> {
     return this.run.cancel();
   }

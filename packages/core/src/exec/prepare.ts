@@ -3,9 +3,10 @@
  * method is called: call options are validated and the arguments and instance are serialized. A
  * value that cannot cross fails now, before anything is bundled or submitted.
  */
+import { z } from 'zod';
 import { parseOrThrow } from '../config/issues.js';
 import { SerializationError } from '../errors.js';
-import { jobOptionsSchema, type CallOptions } from '../options.js';
+import { callKeySchema, jobOptionsSchema, type CallOptions } from '../options.js';
 import type { CallInfo } from '../runtime/decorator.js';
 import { instanceState, serialize, type SerializedValue } from '../wire/serialize.js';
 
@@ -20,8 +21,9 @@ export interface PreparedCall {
 }
 
 export function validateCallOptions(options: CallOptions, source: string): void {
-  const { signal: _signal, ...rest } = options;
+  const { signal: _signal, key, ...rest } = options;
   parseOrThrow(jobOptionsSchema, rest, { source });
+  if (key !== undefined) parseOrThrow(z.object({ key: callKeySchema }), { key }, { source });
 }
 
 export function callerFrames(): string {

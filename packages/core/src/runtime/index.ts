@@ -38,6 +38,24 @@ export class JobHandle {
     throw new ClustrixError('JobHandle is not available inside a running job', { scope: 'runtime' });
   }
 }
+export const attach = unavailable('attach');
+export const attachBatch = unavailable('attachBatch');
+export const listJobs = unavailable('listJobs');
+export const getJob = unavailable('getJob');
+export const jobStatus = unavailable('jobStatus');
+export const cancelJob = unavailable('cancelJob');
+export const jobLogs = unavailable('jobLogs');
+export const refreshRecords = unavailable('refreshRecords');
+export const cleanJobs = unavailable('cleanJobs');
+/** Inside a job no job events happen: listening is allowed (a module may do it at load) and hears nothing. */
+export function onJobEvent(_listener: unknown): () => void {
+  return () => undefined;
+}
+export const registryDirOf = unavailable('registryDirOf');
+export const openRegistry = unavailable('openRegistry');
+export const JobRegistry = unavailable('JobRegistry');
+export const checkRemoteNode = unavailable('checkRemoteNode');
+export const enableDebugLogs = (): void => undefined;
 export const configure = unavailable('configure');
 export const reloadConfig = unavailable('reloadConfig');
 export const loadConfig = unavailable('loadConfig');

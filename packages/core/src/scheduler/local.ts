@@ -1,20 +1,24 @@
 /**
  * The local scheduler (the default): each call runs as a child `node` process through the runner,
  * from a job folder on disk — the same bundle and serialization path a cluster node uses. A small
- * queue caps the CPUs in use (default: the CPU count), honours `time` (SIGTERM, then SIGKILL) and
- * cancels by killing the child's process group.
+ * queue caps the CPUs in use (default: the CPU count), honours `time` (SIGTERM, then SIGKILL),
+ * sends SIGUSR1 `checkpointLead` before it when the job checkpoints, and cancels by killing the
+ * child's process group. Children run in their own process group and outlive this process; their
+ * pids are recorded in the job's reference (`extra.pid`, `extra.pids`) so that another process can
+ * see them running, and cancel them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SubmitError } from '../errors.js';
-import type { ResourceKey } from '../options.js';
+import { checkpointLeadSeconds, type ResourceKey } from '../options.js';
 import { parseMemory, parseTime } from '../resources/parse.js';
 import { jobFiles } from '../wire/protocol.js';
 import type { JobRef, JobState, JobStatus, Scheduler, SchedulerFactory, SubmitRequest, TaskStatus } from './contract.js';
 import { logger } from '../util/debug.js';
 import { aggregate } from './aggregate.js';
+import { killFromFolder, statusFromFolder } from './local-orphans.js';
 
 const log = logger('local');
 
@@ -29,6 +33,7 @@ interface Task {
   reason?: string;
   child?: ChildProcess;
   timer?: NodeJS.Timeout;
+  checkpointTimer?: NodeJS.Timeout;
   killReason?: 'timeout' | 'cancelled';
 }
 
@@ -144,14 +149,31 @@ export class LocalScheduler implements Scheduler {
     job.running++;
     task.child = child;
     task.state = 'running';
+    if (child.pid) {
+      const extra = (job.ref.extra ??= {});
+      if (task.index === undefined) extra.pid = child.pid;
+      else ((extra.pids ??= {}) as Record<string, number>)[String(task.index)] = child.pid;
+    }
     log('started %s%s pid %d', job.ref.jobId, task.index === undefined ? '' : `[${task.index}]`, child.pid);
     const seconds = request.options.time !== undefined ? parseTime(request.options.time) : undefined;
     if (seconds) task.timer = setTimeout(() => this.kill(task, 'timeout'), seconds * 1000);
+    const lead = checkpointLeadSeconds(request.options);
+    if (seconds && lead !== undefined) {
+      task.checkpointTimer = setTimeout(() => {
+        try {
+          if (child.pid) process.kill(child.pid, 'SIGUSR1');
+          log('signalled %s%s to checkpoint (%d s before its time limit)', job.ref.jobId, task.index === undefined ? '' : `[${task.index}]`, lead);
+        } catch {
+          /* already gone */
+        }
+      }, (seconds - lead) * 1000);
+    }
     child.on('error', (e) => {
       task.reason = e.message;
     });
     child.on('exit', (code, signal) => {
       if (task.timer) clearTimeout(task.timer);
+      if (task.checkpointTimer) clearTimeout(task.checkpointTimer);
       const exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : signal === 'SIGINT' ? 2 : 0);
       task.exitCode = exitCode;
       try {
@@ -210,7 +232,10 @@ export class LocalScheduler implements Scheduler {
   async cancel(refs: readonly JobRef[]): Promise<void> {
     for (const ref of refs) {
       const job = this.jobs.get(ref.jobId);
-      if (!job) continue;
+      if (!job) {
+        killFromFolder(ref);
+        continue;
+      }
       for (const t of job.tasks) {
         if (t.state === 'pending') {
           t.state = 'cancelled';
@@ -245,31 +270,6 @@ function taskStatus(t: Task): TaskStatus {
     ...(t.reason ? { reason: t.reason } : {}),
     ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}),
   };
-}
-
-/** A job this process did not start (another process submitted it): read its folder. */
-function statusFromFolder(ref: JobRef): JobStatus {
-  const read = (index?: number): TaskStatus => {
-    try {
-      const code = Number(readFileSync(join(ref.jobDir, jobFiles.exitCode(index)), 'utf8').trim());
-      return { state: code === 0 ? 'completed' : 'failed', exitCode: code };
-    } catch {
-      const pid = Number(ref.extra?.pid);
-      if (pid) {
-        try {
-          process.kill(pid, 0);
-          return { state: 'running' };
-        } catch {
-          /* gone */
-        }
-      }
-      return { state: 'unknown' };
-    }
-  };
-  if (ref.count === undefined) return read();
-  const tasks = new Map<number, TaskStatus>();
-  for (let i = 0; i < ref.count; i++) tasks.set(i, read(i));
-  return { ...aggregate([...tasks.values()]), tasks };
 }
 
 export { aggregate };

@@ -11,6 +11,12 @@
  *     results/<i>.json | errors/<i>.json   array item i
  *     stdout, stderr, exit_code            single job (written by whatever launched the runner)
  *     logs/<i>.out, logs/<i>.err, exit_codes/<i>   array item i
+ *     checkpoint.json | checkpoints/<i>.json    what checkpoint() returned before the time limit
+ *
+ * A retry or a resume from a checkpoint runs in a folder of its own, `<jobId>-r<n>`, holding only
+ * the items that go again (renumbered from 0); the caller maps them back to the original items.
+ * Fields added after version 1 shipped (`resume`, `checkpoint`, `attempt`, `parentJobId`) are
+ * optional: a job folder without them means what it always meant, so the version stays 1.
  */
 import type { SerializedValue } from './serialize.js';
 import type { EncodedError } from './error-codec.js';
@@ -47,10 +53,38 @@ export interface JobFile {
   env?: Record<string, string>;
   /** ISO time of submission. */
   submittedAt: string;
+  /** State returned by checkpoint() in an earlier attempt, laid over `instance` (single job; arrays: in items/<i>.json). */
+  resume?: SerializedValue;
+  /** Present when the class defines checkpoint(): the runner then calls it on SIGUSR1, or when its own timer fires. */
+  checkpoint?: CheckpointSettings;
+  /** Attempt number (0: the first submission). */
+  attempt?: number;
+  /** The job this attempt continues (absent for attempt 0). */
+  parentJobId?: string;
+}
+
+export interface CheckpointSettings {
+  /** Seconds after the runner starts at which it checkpoints by itself (time limit − lead), when the time limit is known. */
+  timerSeconds?: number;
 }
 
 export interface ItemFile {
   args: SerializedValue;
+  /** Own state of `this` when the items do not share one instance. */
+  instance?: SerializedValue;
+  /** State returned by checkpoint() in an earlier attempt, laid over the instance. */
+  resume?: SerializedValue;
+}
+
+export interface CheckpointFile {
+  protocol: number;
+  /** What checkpoint() returned (serialized), or the instance's state when it returned nothing. */
+  state: SerializedValue;
+  /** `SIGUSR1` (the scheduler's or the local scheduler's signal) or `timer` (the runner's own). */
+  trigger: string;
+  host: string;
+  startedAt: string;
+  at: string;
 }
 
 export interface ResultFile {
@@ -78,6 +112,7 @@ export const jobFiles = {
   stdout: (index?: number) => (index === undefined ? 'stdout' : `logs/${index}.out`),
   stderr: (index?: number) => (index === undefined ? 'stderr' : `logs/${index}.err`),
   exitCode: (index?: number) => (index === undefined ? 'exit_code' : `exit_codes/${index}`),
+  checkpoint: (index?: number) => (index === undefined ? 'checkpoint.json' : `checkpoints/${index}.json`),
   /** Folders an array job needs. */
   arrayDirs: ['items', 'results', 'errors', 'logs', 'exit_codes'],
 } as const;
@@ -89,4 +124,6 @@ export const RUNNER_EXIT = {
   methodThrew: 1,
   /** The runner could not start the job (bad job file, missing bundle...); error.json holds why. */
   setupFailed: 70,
+  /** checkpoint() ran before the time limit; checkpoint.json holds the state to resume from. */
+  checkpointed: 75,
 } as const;

@@ -1,0 +1,96 @@
+// The `clustrix` command on this machine (local scheduler), run as a real process.
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configure, shutdown, submit } from '@clustrix/core';
+import { CliJobs } from './fixtures/cli-jobs.js';
+import { runCli } from './run-cli.js';
+
+const root = mkdtempSync(join(tmpdir(), 'clustrix-cli-'));
+const CONFIG = { remoteRoot: join(root, 'remote'), registryDir: join(root, 'registry'), time: '10m', clusters: { box: { scheduler: 'local', concurrency: 4, pollMinMs: 50 } } };
+writeFileSync(join(root, 'package.json'), '{"name":"cli-test","private":true}');
+writeFileSync(join(root, '.clustrixrc.json'), JSON.stringify(CONFIG));
+mkdirSync(join(root, 'user'));
+writeFileSync(join(root, 'user', 'config.yml'), 'nodePath: node\ncleanup: keep\n');
+const ENV = { CLUSTRIX_USER_CONFIG_DIR: join(root, 'user'), CLUSTRIX_SYSTEM_CONFIG_DIR: join(root, 'etc') };
+const cli = (...args: string[]) => runCli(['--cwd', root, ...args], { env: ENV, timeoutMs: 120_000 });
+
+configure(CONFIG, { cwd: root, env: {}, home: root, systemDir: join(root, 'etc') });
+afterAll(() => shutdown());
+
+describe('clustrix (local scheduler)', () => {
+  test('config: every value with the file or variable it came from', async () => {
+    const r = await runCli(['--cwd', root, 'config', '--json'], { env: { ...ENV, CLUSTRIX_CPUS: '2' } });
+    expect(r.code).toBe(0);
+    const entries = JSON.parse(r.stdout) as Array<{ key: string; value: unknown; source: string }>;
+    const at = (k: string) => entries.find((e) => e.key === k);
+    expect(at('time')).toEqual({ key: 'time', value: '10m', source: join(root, '.clustrixrc.json') });
+    expect(at('clusters.box.scheduler')?.source).toBe(join(root, '.clustrixrc.json'));
+    expect(at('cpus')).toEqual({ key: 'cpus', value: 2, source: 'environment variable CLUSTRIX_CPUS' });
+    expect(at('nodePath')?.source).toBe(join(root, 'user', 'config.yml'));
+    expect(at('defaultCluster')).toEqual({ key: 'defaultCluster', value: 'local', source: 'default' });
+    const table = await runCli(['--cwd', root, 'config', '--cluster', 'box'], { env: ENV });
+    expect(table.stdout).toMatch(/concurrency\s+4\s+.*\.clustrixrc\.json/);
+    expect(table.stdout).toMatch(/time\s+"10m"\s+.*\.clustrixrc\.json/);
+  }, 60_000);
+
+  test('jobs, status, logs, result of a job submitted by another process', async () => {
+    const h = await submit(() => new CliJobs().chatty(3, 50), { cluster: 'box' });
+    await h.result();
+    const jobs = await cli('jobs', '--no-refresh');
+    expect(jobs.code).toBe(0);
+    expect(jobs.stdout).toMatch(new RegExp(`${h.id}\\s+box\\s+CliJobs\\.chatty\\s+completed`));
+    const status = await cli('status', h.id.slice(-8));
+    expect(status.stdout).toMatch(/state\s+completed/);
+    expect(status.stdout).toMatch(/outcome\s+1 succeeded, 0 failed/);
+    const logs = await cli('logs', h.id);
+    expect(logs.stdout).toContain('==> stdout <==\nline 0\nline 1\nline 2\n');
+    expect(logs.stdout).toContain('==> stderr <==\nchatty starts\n');
+    expect((await cli('logs', h.id, '--stdout')).stdout).toBe('line 0\nline 1\nline 2\n');
+    const result = await cli('result', h.id, '--compact');
+    expect(result).toMatchObject({ code: 0, stdout: '3\n' });
+  }, 60_000);
+
+  test('result of a failed job: the error on stderr, exit code 1', async () => {
+    const h = await submit(() => new CliJobs().fail('out of range'), { cluster: 'box' });
+    await h.result().catch(() => undefined);
+    const r = await cli('result', h.id);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/out of range/);
+  }, 60_000);
+
+  test('bad input is a clear error', async () => {
+    const state = await cli('jobs', '--state', 'sleeping');
+    expect(state.code).toBe(1);
+    expect(state.stderr).toMatch(/--state: 'sleeping' is not a state; use active, ended, preparing/);
+    const missing = await cli('status', '29991231-000000-deadbeef');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no job '29991231-000000-deadbeef' in the registry at .*registry/);
+    const unknown = await cli('frobnicate');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+  }, 60_000);
+
+  test('doctor: a checklist, with a no-op job through the whole pipeline', async () => {
+    const r = await cli('doctor', 'box');
+    expect(r.code).toBe(0);
+    for (const check of ['configuration', 'connection', 'node', 'scheduler commands', 'remote root', 'registry', 'test job']) {
+      expect(r.stdout).toMatch(new RegExp(`✓ ${check}`));
+    }
+    expect(r.stdout).toMatch(/test job\s+job \S+ \(local-\d+-\d+\) ran on \S+ with Node v20/);
+    expect(r.stdout).toMatch(/all checks passed\n$/);
+  }, 120_000);
+
+  test('doctor: a broken cluster says what to fix and skips what depends on it', async () => {
+    const bad = join(root, 'bad');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'package.json'), '{}');
+    writeFileSync(join(bad, '.clustrixrc.json'), JSON.stringify({ ...CONFIG, clusters: { box: { scheduler: 'local', nodePath: '/nonexistent/node' } } }));
+    const r = await runCli(['--cwd', bad, 'doctor', 'box'], { env: ENV });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ node\s+no usable Node\.js on localhost: Node\.js was not found/);
+    expect(r.stdout).toMatch(/- test job\s+skipped/);
+    expect(r.stdout).toMatch(/1 check failed/);
+  }, 60_000);
+});

@@ -1,0 +1,53 @@
+/**
+ * What happens to jobs, as events — for a dashboard, a log line per job, or a progress display
+ * where no terminal is attached (maps draw a bar on a TTY by themselves):
+ *
+ *   const off = onJobEvent((e) => { if (e.type === 'retry') console.log(`${e.jobId}: ${e.reason}`); });
+ *   ...
+ *   off();
+ *
+ * Listeners run synchronously where the event happens; a listener that throws is logged and
+ * ignored (it never breaks a job).
+ */
+import type { RecordState } from '../registry/record.js';
+import { logger } from '../util/debug.js';
+
+const log = logger('events');
+
+export type JobEvent =
+  /** A job (or a retry/resume attempt of it) was accepted by its scheduler. */
+  | { type: 'submitted'; jobId: string; cluster: string; scheduler: string; schedulerJobId: string; attempt: number; items?: number }
+  /** The job's state changed (pending, running, retrying, completed, failed...). */
+  | { type: 'state'; jobId: string; state: RecordState; schedulerState?: string }
+  /** An item (index 0 for a single call) has its final outcome. */
+  | { type: 'item'; jobId: string; index: number; ok: boolean; error?: unknown }
+  /** Items failed for an infrastructure reason and will be submitted again after `delayMs`. */
+  | { type: 'retry'; jobId: string; attempt: number; indices: number[]; reason: string; delayMs: number }
+  /** Items checkpointed before their time limit and will be resumed. */
+  | { type: 'checkpoint'; jobId: string; attempt: number; indices: number[] }
+  /** Every item has its final outcome. */
+  | { type: 'done'; jobId: string; state: RecordState; ok: boolean };
+
+export type JobEventListener = (event: JobEvent & { at: Date }) => void;
+
+const listeners = new Set<JobEventListener>();
+
+/** Listen to every job event of this process; returns the function that stops listening. */
+export function onJobEvent(listener: JobEventListener): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
+export function emitJobEvent(event: JobEvent): void {
+  if (!listeners.size) return;
+  const e = { ...event, at: new Date() };
+  for (const l of [...listeners]) {
+    try {
+      l(e);
+    } catch (err) {
+      log('a job event listener threw: %s', (err as Error)?.message ?? String(err));
+    }
+  }
+}

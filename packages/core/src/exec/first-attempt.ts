@@ -1,0 +1,105 @@
+/**
+ * The first submission of a call (or of a fan-out's calls): bundle the defining module, stage the
+ * runner, the bundle and the inputs, write the job folder, submit. What comes after (watching,
+ * collecting, retrying) is the supervisor's.
+ */
+import { homedir } from 'node:os';
+import type { JobOptions } from '../options.js';
+import type { JobRef } from '../scheduler/contract.js';
+import { bundleModule, defaultCacheDir } from '../ship/bundler.js';
+import { exportNameOf, type ClassModule } from '../ship/locate.js';
+import { runnerFile } from '../ship/runner-file.js';
+import { PROTOCOL_VERSION, jobFiles, type JobFile } from '../wire/protocol.js';
+import type { ClusterRuntime } from './cluster.js';
+import { planInputs, stageInputs, type InputFile } from './files-in-out.js';
+import { checkNodeBeforeSubmit, stageExternals } from './job-run-extras.js';
+import type { PreparedCall } from './prepare.js';
+
+export interface FirstAttemptInput {
+  rt: ClusterRuntime;
+  calls: PreparedCall[];
+  jobId: string;
+  array: boolean;
+  concurrency?: number;
+  options: JobOptions;
+  where: ClassModule;
+  cacheDir: string | undefined;
+  /** Seconds before the time limit at which the runner checkpoints by itself (undefined: no timer). */
+  checkpointTimer?: number;
+  checkpoint: boolean;
+  /** Checked just before the job folder is written and before submitting: throw to stop. */
+  checkCancelled(): void;
+  onSubmitting(): void;
+}
+
+export interface FirstAttempt {
+  ref: JobRef;
+  jobDir: string;
+  /** `[node, runner]`: what runs a job folder (retries reuse it). */
+  command: string[];
+  inputs: InputFile[];
+}
+
+/** Checks that need no upload: Node on the cluster, the input files. Then bundle and stage. */
+export async function submitFirstAttempt(input: FirstAttemptInput): Promise<FirstAttempt> {
+  const { rt, calls, options } = input;
+  const first = calls[0]!;
+  const { info } = first;
+  const moduleFile = input.where.file;
+  const [, inputs] = await Promise.all([checkNodeBeforeSubmit(rt, options), planInputs(options.inputs ?? [], process.cwd())]);
+  const cacheDir = input.cacheDir ?? defaultCacheDir(moduleFile, homedir());
+  const bundle = await bundleModule(moduleFile, { cacheDir, externals: options.externals ?? [] });
+  const exportName = await exportNameOf(info.cls, input.where, bundle.exports);
+  const runner = await runnerFile(cacheDir);
+  const depsDir = await stageExternals(rt, bundle, moduleFile, options);
+  const [runnerPath, bundlePath] = await Promise.all([rt.stager.runnerPath(runner), rt.stager.bundlePath(bundle, depsDir)]);
+  input.checkCancelled();
+
+  const sameInstance = calls.every((c) => c.instance === undefined || c.info.self === info.self);
+  const jobFile: JobFile = {
+    protocol: PROTOCOL_VERSION,
+    jobId: input.jobId,
+    cluster: rt.name,
+    scheduler: rt.scheduler.name,
+    bundle: bundlePath,
+    target: { exportName, className: info.cls.name, method: info.method, static: info.isStatic },
+    submittedAt: new Date().toISOString(),
+    ...(options.env && Object.keys(options.env).length ? { env: options.env } : {}),
+    ...(input.checkpoint ? { checkpoint: input.checkpointTimer !== undefined ? { timerSeconds: input.checkpointTimer } : {} } : {}),
+  };
+  const files: Record<string, string> = {};
+  if (input.array) {
+    jobFile.items = calls.length;
+    jobFile.indexEnv = rt.scheduler.arrayIndex.env;
+    jobFile.indexBase = rt.scheduler.arrayIndex.base;
+    if (sameInstance && first.instance) jobFile.instance = first.instance;
+    calls.forEach((c, i) => {
+      files[jobFiles.item(i)] = JSON.stringify({ args: c.args, ...(!sameInstance && c.instance ? { instance: c.instance } : {}) });
+    });
+    for (const d of jobFiles.arrayDirs) files[`${d}/`] = '';
+  } else {
+    jobFile.args = first.args;
+    if (first.instance) jobFile.instance = first.instance;
+  }
+  files[jobFiles.job] = JSON.stringify(jobFile);
+  input.onSubmitting();
+  const jobDir = await rt.stager.writeJob(input.jobId, files);
+  await stageInputs(rt.transport, rt.remoteRoot, jobDir, inputs);
+  try {
+    input.checkCancelled();
+  } catch (err) {
+    await rt.transport.remove(jobDir, { recursive: true }).catch(() => undefined);
+    throw err;
+  }
+  const command = [options.nodePath ?? 'node', runnerPath];
+  const ref = await rt.scheduler.submit({
+    jobId: input.jobId,
+    jobDir,
+    command: [...command, jobDir],
+    ...(input.array ? { count: calls.length } : {}),
+    ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+    options,
+    label: `${info.cls.name}.${info.method}`,
+  });
+  return { ref, jobDir, command, inputs };
+}

@@ -1,0 +1,372 @@
+/**
+ * Carries a submitted job to its end, across attempts: watches the current attempt, collects each
+ * item as it ends, settles the ones that are final, and sends the rest again — retried after a
+ * backoff, or resumed at once from their checkpoint — in a new attempt. Every step is written to the
+ * registry first, so that another process (`attach`, `clustrix result`) can pick up where this one
+ * stopped: what has ended, what is planned, what was submitted.
+ *
+ * Only one process submits attempts: the record's owner. Another process that watches the same job
+ * follows the record instead, and takes over when the owner is gone.
+ */
+import { hostname } from 'node:os';
+import { CancelledError } from '../errors.js';
+import { isTerminal, type JobState, type JobStatus, type TaskStatus } from '../scheduler/contract.js';
+import { logger } from '../util/debug.js';
+import {
+  attemptIndices,
+  currentAttempt,
+  itemCounts,
+  latestAttemptOf,
+  type AttemptRecord,
+  type JobRecord,
+  type RecordState,
+} from '../registry/record.js';
+import type { JobRegistry } from '../registry/store.js';
+import { emitJobEvent } from '../api/events.js';
+import { submitNextAttempt, type NextAttemptPlan } from './attempts.js';
+import type { ClusterRuntime } from './cluster.js';
+import type { Outcome } from './collect.js';
+import { collectTask, storedStatus, type CollectExtras } from './attempt-collect.js';
+import { backoffMs, classify, retryPolicyOf, type RetryPolicy } from './retry-policy.js';
+import { endedFields, endRecord, ownerAtWork, RecordBook, Tally } from './supervisor-record.js';
+
+const log = logger('retry');
+
+export interface SupervisorHooks {
+  /** An item's final outcome (index in the original call order). */
+  onItem(index: number, outcome: Outcome): void;
+  onState?(state: RecordState, status?: JobStatus): void;
+  /** A new attempt was submitted. */
+  onAttempt?(attempt: AttemptRecord): void;
+}
+
+interface Planned {
+  retry: number[];
+  resume: number[];
+  reasons: string[];
+}
+
+const FOLLOW_POLL_MS = 1000;
+
+export class Supervisor {
+  private cancelled = false;
+  private wakeSleep: (() => void) | undefined;
+  private readonly settled = new Set<number>();
+  /** The last outcome of every item that is planned to go again. */
+  private readonly lastOutcomes = new Map<number, Outcome>();
+  private readonly policy: RetryPolicy;
+  private readonly tally = new Tally();
+  /** Why a planned attempt was not submitted (for the record). */
+  private retryFailure: string | undefined;
+  private lastStatus: JobStatus | undefined;
+
+  private readonly book: RecordBook;
+
+  constructor(
+    private readonly rt: ClusterRuntime,
+    private readonly registry: JobRegistry,
+    record: JobRecord,
+    private readonly hooks: SupervisorHooks,
+    private readonly extras: CollectExtras = {},
+  ) {
+    this.policy = retryPolicyOf(record.options);
+    this.book = new RecordBook(registry, record);
+  }
+
+  private get record(): JobRecord {
+    return this.book.record;
+  }
+
+  private persist(fn: (r: JobRecord) => void | false): Promise<void> {
+    return this.book.persist(fn);
+  }
+
+  get current(): AttemptRecord | undefined {
+    return currentAttempt(this.record);
+  }
+
+  get total(): number {
+    return this.record.items ?? 1;
+  }
+
+  get isArray(): boolean {
+    return this.record.items !== undefined;
+  }
+
+  async run(): Promise<JobRecord> {
+    await this.settleEndedAttempts();
+    for (;;) {
+      const attempt = currentAttempt(this.record)!;
+      let planned: Planned;
+      if (this.record.pending) {
+        planned = { retry: this.record.pending.retry, resume: this.record.pending.resume, reasons: [this.record.pending.reason] };
+        await this.recollect([...planned.retry, ...planned.resume]);
+      } else if (!attempt.state) {
+        planned = await this.follow(attempt);
+      } else break;
+      if (!planned.retry.length && !planned.resume.length) break;
+      if (this.cancelled) {
+        this.settleAsFinal([...planned.retry, ...planned.resume]);
+        break;
+      }
+      let next: AttemptRecord | undefined;
+      try {
+        next = await this.nextAttempt(planned);
+      } catch (err) {
+        // The items keep the failure they had; the record says why they did not go again.
+        this.retryFailure = `the next attempt could not be submitted: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
+        log('job %s: %s', this.record.id, this.retryFailure);
+      }
+      if (!next) {
+        this.settleAsFinal([...planned.retry, ...planned.resume]);
+        break;
+      }
+    }
+    return this.finish();
+  }
+
+  /** Stop: cancel the current attempt, submit nothing more. */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    this.wakeSleep?.();
+    const a = this.current;
+    if (a?.ref && !a.state) {
+      await this.rt.scheduler.cancel([a.ref]);
+      this.rt.watcher.kick();
+    }
+  }
+
+  /** A fresh status of the current attempt. */
+  async status(): Promise<JobStatus> {
+    const a = this.current;
+    if (!a?.ref) return { state: 'pending' };
+    if (a.state && this.lastStatus) return this.lastStatus;
+    const map = await this.rt.scheduler.status([a.ref]);
+    return map.get(a.ref.jobId) ?? { state: 'unknown' };
+  }
+
+  // ---- attempts ----
+
+  /**
+   * Items whose last attempt has ended and that are not planned to go again: their outcome is
+   * final, collect it (a process attaching late; nothing to do for the one that submitted).
+   */
+  private async settleEndedAttempts(): Promise<void> {
+    const latest = latestAttemptOf(this.record);
+    const pending = new Set([...(this.record.pending?.retry ?? []), ...(this.record.pending?.resume ?? [])]);
+    for (const a of this.record.attempts) {
+      if (!a.state) continue;
+      await this.collectEnded(a, (i) => latest.get(i) === a && !pending.has(i));
+    }
+  }
+
+  /** An item's outcome from attempt `a`'s folder (task `task` of it), as `status` left it. */
+  private collect(a: AttemptRecord, task: number, status: TaskStatus): Promise<Outcome> {
+    return collectTask(this.rt, this.record, a, task, status, this.extras);
+  }
+
+  private async collectEnded(a: AttemptRecord, wanted: (index: number) => boolean): Promise<void> {
+    const indices = attemptIndices(this.record, a);
+    await Promise.all(
+      indices.map(async (i, t) => {
+        if (!wanted(i)) return;
+        this.settle(i, await this.collect(a, t, storedStatus(a)));
+      }),
+    );
+  }
+
+  /** Outcomes of planned items, read again from their folders (a process that picked up a plan). */
+  private async recollect(items: number[]): Promise<void> {
+    const latest = latestAttemptOf(this.record);
+    await Promise.all(
+      items.map(async (i) => {
+        const a = latest.get(i)!;
+        this.lastOutcomes.set(i, await this.collect(a, attemptIndices(this.record, a).indexOf(i), storedStatus(a)));
+      }),
+    );
+  }
+
+  /** Watch an attempt to its end; settle what is final; return what goes again. Persists the result. */
+  private async follow(a: AttemptRecord): Promise<Planned> {
+    const indices = attemptIndices(this.record, a);
+    const counts = itemCounts(this.record);
+    const planned: Planned = { retry: [], resume: [], reasons: [] };
+    const handled = new Set<number>();
+    const handle = async (task: number, status: TaskStatus) => {
+      if (handled.has(task)) return;
+      handled.add(task);
+      const i = indices[task]!;
+      const outcome = await this.collect(a, task, status);
+      const verdict = classify(outcome, { retries: counts.retries.get(i) ?? 0, resumes: counts.resumes.get(i) ?? 0 }, this.policy, this.cancelled);
+      if (verdict.kind === 'final') return this.settle(i, outcome);
+      this.lastOutcomes.set(i, outcome);
+      if (verdict.kind === 'resume') planned.resume.push(i);
+      else {
+        planned.retry.push(i);
+        if (!planned.reasons.includes(verdict.reason)) planned.reasons.push(verdict.reason);
+      }
+    };
+    const pending: Promise<void>[] = [];
+    const final = await this.rt.watcher.watch(a.ref!, {
+      ...(this.isArray ? { onTask: (t: number, st: TaskStatus) => void pending.push(handle(t, st)) } : {}),
+      onStatus: (st: JobStatus) => {
+        this.lastStatus = st;
+        if (st.state !== 'unknown') this.setState(st.state, st);
+      },
+    });
+    this.lastStatus = final;
+    await Promise.all(pending);
+    await Promise.all(indices.map((_, t) => handle(t, this.isArray ? (final.tasks?.get(t) ?? final) : final)));
+    const goesAgain = planned.retry.length + planned.resume.length > 0 && !this.cancelled;
+    const retryNumber = Math.max(0, ...planned.retry.map((i) => (counts.retries.get(i) ?? 0) + 1));
+    const delay = planned.retry.length ? backoffMs(retryNumber, this.policy) : 0;
+    const reason = this.describePlan(planned);
+    await this.persist((r) => {
+      const mine = r.attempts.find((x) => x.n === a.n);
+      if (mine) Object.assign(mine, endedFields(final));
+      if (goesAgain) {
+        r.pending = { retry: planned.retry, resume: planned.resume, notBefore: new Date(Date.now() + delay).toISOString(), reason };
+        r.state = 'retrying';
+        r.reason = reason;
+      }
+    });
+    if (goesAgain) {
+      log('job %s: %s', this.record.id, reason);
+      if (planned.resume.length) emitJobEvent({ type: 'checkpoint', jobId: this.record.id, attempt: a.n, indices: [...planned.resume] });
+      if (planned.retry.length) emitJobEvent({ type: 'retry', jobId: this.record.id, attempt: a.n + 1, indices: [...planned.retry], reason, delayMs: delay });
+      this.hooks.onState?.('retrying');
+    }
+    return planned;
+  }
+
+  private describePlan(p: Planned): string {
+    const parts: string[] = [];
+    const what = (list: number[]) => (this.isArray ? `item${list.length > 1 ? 's' : ''} ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', ...' : ''}` : 'the job');
+    if (p.retry.length) parts.push(`retrying ${what(p.retry)} because ${p.reasons.join('; ')}`);
+    if (p.resume.length) parts.push(`resuming ${what(p.resume)} from ${p.resume.length > 1 ? 'their checkpoints' : 'its checkpoint'}`);
+    return parts.join('; ');
+  }
+
+  /** Wait for the plan's time, then submit it — or, when another live process owns the job, follow what it submits. */
+  private async nextAttempt(planned: Planned): Promise<AttemptRecord | undefined> {
+    const expected = this.record.attempts.length;
+    let mine = false;
+    await this.persist((r) => {
+      if (r.attempts.length !== expected) return false;
+      const me = r.owner.pid === process.pid && r.owner.host === hostname();
+      if (!me && ownerAtWork(r)) return false;
+      r.owner = { pid: process.pid, host: hostname() };
+      mine = true;
+    });
+    if (!mine) return this.followOwner(expected);
+    const notBefore = this.record.pending ? Date.parse(this.record.pending.notBefore) : Date.now();
+    await this.sleep(notBefore - Date.now());
+    // `clustrix cancel` during the wait drops the plan
+    const fresh = await this.registry.read(this.record.id).catch(() => undefined);
+    if (fresh && (!fresh.pending || fresh.state === 'cancelled')) this.cancelled = true;
+    if (this.cancelled) return undefined;
+    const plan: NextAttemptPlan = { retry: [...planned.retry], resume: new Map() };
+    for (const i of planned.resume) {
+      const o = this.lastOutcomes.get(i);
+      if (o && !o.ok && o.checkpoint) plan.resume.set(i, o.checkpoint.state);
+      else plan.retry.push(i); // its checkpoint file is gone: run it again from the start
+    }
+    const attempt = await submitNextAttempt(this.rt, this.record, plan, this.record.command);
+    await this.persist((r) => {
+      r.attempts.push(attempt);
+      delete r.pending;
+      r.state = 'pending';
+      delete r.reason;
+    });
+    emitJobEvent({
+      type: 'submitted',
+      jobId: this.record.id,
+      cluster: this.record.cluster,
+      scheduler: this.record.scheduler,
+      schedulerJobId: attempt.ref!.schedulerJobId,
+      attempt: attempt.n,
+      ...(attempt.indices ? { items: attempt.indices.length } : {}),
+    });
+    this.hooks.onAttempt?.(attempt);
+    log('job %s: attempt %d submitted as %s %s', this.record.id, attempt.n, this.rt.scheduler.name, attempt.ref!.schedulerJobId);
+    return attempt;
+  }
+
+  /** Another process owns the job: wait until it submits the next attempt (or goes away, then take over). */
+  private async followOwner(expected: number): Promise<AttemptRecord | undefined> {
+    for (;;) {
+      await this.sleep(FOLLOW_POLL_MS);
+      if (this.cancelled) return undefined;
+      const r = await this.registry.read(this.record.id);
+      if (!r) return undefined;
+      this.book.record = r;
+      if (r.attempts.length > expected) return currentAttempt(r);
+      if (!r.pending) return undefined;
+      if (!ownerAtWork(r)) return this.nextAttempt({ retry: r.pending.retry, resume: r.pending.resume, reasons: [r.pending.reason] });
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeSleep = () => {
+        this.wakeSleep = undefined;
+        done();
+      };
+    });
+  }
+
+  // ---- items and the record ----
+
+  private settle(index: number, outcome: Outcome): void {
+    if (this.settled.has(index)) return;
+    this.settled.add(index);
+    this.lastOutcomes.delete(index);
+    this.tally.add(outcome);
+    emitJobEvent({ type: 'item', jobId: this.record.id, index, ok: outcome.ok, ...(!outcome.ok ? { error: outcome.error } : {}) });
+    this.hooks.onItem(index, outcome);
+  }
+
+  /** Items that would have gone again but will not (cancelled, or the job was taken elsewhere): their last outcome is final. */
+  private settleAsFinal(items: number[]): void {
+    for (const i of items) {
+      const o = this.lastOutcomes.get(i);
+      const cancelled = new CancelledError(`job ${this.record.id}${this.isArray ? ` item ${i}` : ''} was cancelled before it could go again`, {
+        jobId: this.record.id,
+        ...(this.isArray ? { index: i } : {}),
+      });
+      this.settle(i, o ? (this.cancelled ? { ok: false, error: cancelled } : o) : { ok: false, error: cancelled });
+    }
+  }
+
+  private setState(state: RecordState, status?: JobStatus): void {
+    if (this.record.state === state && this.record.schedulerState === status?.schedulerState) return;
+    const previous = this.record.state;
+    this.record.state = state;
+    this.hooks.onState?.(state, status);
+    if (previous !== state) emitJobEvent({ type: 'state', jobId: this.record.id, state, ...(status?.schedulerState ? { schedulerState: status.schedulerState } : {}) });
+    void this.persist((r) => {
+      if (isTerminal(r.state as JobState) && r.state !== 'unknown') return false;
+      r.state = state;
+      if (status?.schedulerState) r.schedulerState = status.schedulerState;
+    });
+  }
+
+  private async finish(): Promise<JobRecord> {
+    for (let i = 0; i < this.total; i++) {
+      if (!this.settled.has(i)) this.settle(i, { ok: false, error: new CancelledError(`job ${this.record.id} item ${i} has no outcome`, { jobId: this.record.id }) });
+    }
+    const ok = this.tally.failed === 0;
+    await this.persist((r) => {
+      endRecord(r, this.tally, this.lastStatus, this.isArray, this.cancelled);
+      if (this.retryFailure) r.reason = this.retryFailure;
+    });
+    emitJobEvent({ type: 'done', jobId: this.record.id, state: this.record.state, ok });
+    return this.record;
+  }
+}

@@ -1,0 +1,28 @@
+// Classes whose @cluster methods the PBS integration tests submit for real.
+import { cluster, jobEnvironment } from '@clustrix/core';
+
+export class PbsJobs {
+  @cluster()
+  async where(tag: string): Promise<{ tag: string; pbsJobId: string | undefined; jobName: string | undefined; index: number | undefined }> {
+    return { tag, pbsJobId: process.env.PBS_JOBID, jobName: process.env.PBS_JOBNAME, index: jobEnvironment()?.index };
+  }
+
+  @cluster()
+  async item(x: number): Promise<{ x: number; index: number | undefined; arrayIndex: string | undefined }> {
+    console.log(`item ${x} says hello`);
+    return { x, index: jobEnvironment()?.index, arrayIndex: process.env.PBS_ARRAY_INDEX ?? process.env.PBS_ARRAYID };
+  }
+
+  @cluster()
+  async sleep(seconds: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+  }
+
+  @cluster()
+  async hog(megabytes: number, seconds: number): Promise<number> {
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < megabytes; i++) chunks.push(Buffer.alloc(1024 * 1024, 1));
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    return chunks.length;
+  }
+}
