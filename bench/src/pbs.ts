@@ -7,40 +7,17 @@
  * (127.0.0.1), CLUSTRIX_BENCH_PBS_USER (pbsuser), CLUSTRIX_BENCH_PBS_FLAVOUR (torque),
  * CLUSTRIX_BENCH_SSH_PORT / _KEY / _KNOWN_HOSTS (the testbed sshd's).
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { configure, getCluster, map, registerScheduler, shutdown } from '@clustrix/core';
+import { map, registerScheduler, shutdown } from '@clustrix/core';
 import { scheduler as pbs } from '@clustrix/schedulers-pbs';
 import { rawPbsArrayRun, rawPbsRun, rawPbsScript } from './raw-pbs.js';
+import { ARRAY, benchCluster, N, testbedLogin } from './setup.js';
 import { fmt, median, ratio, timeIt } from './stats.js';
-import { Trivial } from './trivial.js';
 
 registerScheduler(pbs);
-const N = Number(process.env.CLUSTRIX_BENCH_N ?? 7);
-const ARRAY = Number(process.env.CLUSTRIX_BENCH_ARRAY ?? 200);
-const dir = mkdtempSync(join(tmpdir(), 'clustrix-bench-pbs-'));
-chmodSync(dir, 0o755);
 const host = process.env.CLUSTRIX_BENCH_PBS_HOST ?? '127.0.0.1';
 const user = process.env.CLUSTRIX_BENCH_PBS_USER ?? 'pbsuser';
-const profile = {
-  scheduler: 'pbs',
-  flavour: process.env.CLUSTRIX_BENCH_PBS_FLAVOUR ?? 'torque',
-  host,
-  port: Number(process.env.CLUSTRIX_BENCH_SSH_PORT ?? 2222),
-  user,
-  identityFile: process.env.CLUSTRIX_BENCH_SSH_KEY ?? '/tmp/clustrix-testbed/ssh/id_ed25519',
-  knownHostsFile: process.env.CLUSTRIX_BENCH_SSH_KNOWN_HOSTS ?? '/tmp/clustrix-testbed/ssh/known_hosts',
-  sshConfigFile: false,
-  agent: false,
-};
-configure({ defaultCluster: 'bench', cacheDir: join(dir, 'cache'), clusters: { bench: profile as never } });
-
-const rt = await getCluster('bench');
-const t = rt.transport;
-const rawDir = `${rt.remoteRoot}/bench-raw`;
-await t.mkdir(rawDir, { mode: 0o700 });
-const job = new Trivial();
+const profile = { scheduler: 'pbs', flavour: process.env.CLUSTRIX_BENCH_PBS_FLAVOUR ?? 'torque', ...testbedLogin(user, host) };
+const { rt, t, rawDir, job } = await benchCluster('pbs', profile);
 
 console.log(`PBS bench (${profile.flavour} flavour, over SSH to ${user}@${host}), ${N} rounds each, interleaved`);
 // 1. trivial call

@@ -10,40 +10,18 @@
  * Env: CLUSTRIX_BENCH_N (rounds, default 7), CLUSTRIX_BENCH_ARRAY (200), CLUSTRIX_BENCH_OUTSTANDING ("1,200"),
  * CLUSTRIX_BENCH_SSH_USER / _PORT / _KEY / _KNOWN_HOSTS (default: the testbed's clustrix login).
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { configure, getCluster, map, registerScheduler, shutdown, withOptions, type BatchScheduler } from '@clustrix/core';
+import { map, registerScheduler, shutdown, withOptions, type BatchScheduler } from '@clustrix/core';
 import { scheduler as sge } from '@clustrix/schedulers-sge';
 import { rawRun, rawRunMarker, rawScript } from './raw-sge.js';
+import { ARRAY, benchCluster, N, testbedLogin } from './setup.js';
 import { fmt, median, ratio, timeIt } from './stats.js';
-import { Trivial } from './trivial.js';
 
 registerScheduler(sge);
-const N = Number(process.env.CLUSTRIX_BENCH_N ?? 7);
-const ARRAY = Number(process.env.CLUSTRIX_BENCH_ARRAY ?? 200);
 const OUTSTANDING = (process.env.CLUSTRIX_BENCH_OUTSTANDING ?? '1,200').split(',').map(Number);
-const dir = mkdtempSync(join(tmpdir(), 'clustrix-bench-sge-'));
-chmodSync(dir, 0o755);
-const profile = {
-  scheduler: 'sge',
-  host: '127.0.0.1',
-  port: Number(process.env.CLUSTRIX_BENCH_SSH_PORT ?? 2222),
-  user: process.env.CLUSTRIX_BENCH_SSH_USER ?? 'clustrix',
-  identityFile: process.env.CLUSTRIX_BENCH_SSH_KEY ?? '/tmp/clustrix-testbed/ssh/id_ed25519',
-  knownHostsFile: process.env.CLUSTRIX_BENCH_SSH_KNOWN_HOSTS ?? '/tmp/clustrix-testbed/ssh/known_hosts',
-  sshConfigFile: false,
-  agent: false,
-};
-configure({ defaultCluster: 'bench', cacheDir: join(dir, 'cache'), clusters: { bench: profile as never } });
+const profile: Record<string, unknown> = { scheduler: 'sge', ...testbedLogin(process.env.CLUSTRIX_BENCH_SSH_USER ?? 'clustrix') };
+const { rt, t, rawDir, job } = await benchCluster('sge', profile);
 
-const rt = await getCluster('bench');
-const t = rt.transport;
-const rawDir = `${rt.remoteRoot}/bench-raw`;
-await t.mkdir(rawDir, { mode: 0o700 });
-const job = new Trivial();
-
-console.log(`SGE bench (over SSH to ${profile.user}@${profile.host}:${profile.port}), ${N} rounds each, interleaved`);
+console.log(`SGE bench (over SSH to ${String(profile.user)}@${String(profile.host)}:${String(profile.port)}), ${N} rounds each, interleaved`);
 // 1. trivial call
 await job.noop(); // warm: bundle, runner, connection
 const single = await rawScript(t, rawDir);

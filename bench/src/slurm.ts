@@ -3,71 +3,30 @@
  *  1. a trivial @cluster call vs raw `sbatch` of `node -e 0` polled every 50 ms with squeue (target ≤ 1.10×)
  *  2. a 200-item map vs a raw 200-task array (target ≤ 1.05×)
  *  3. status queries per cycle for 1, 200 and 2,000 outstanding jobs (target 1)
- * CLUSTRIX_BENCH_SLURM_HOST=127.0.0.1 runs it over SSH (user/key from CLUSTRIX_BENCH_SSH_*), else locally.
+ * CLUSTRIX_BENCH_SLURM_HOST=127.0.0.1 runs it over SSH (as CLUSTRIX_BENCH_SSH_USER, default clustrix), else locally.
+ * CLUSTRIX_BENCH_N rounds (7), CLUSTRIX_BENCH_ARRAY items (200).
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { configure, getCluster, map, shutdown, withOptions, type BatchScheduler } from '@clustrix/core';
+import { map, registerScheduler, shutdown, withOptions, type BatchScheduler } from '@clustrix/core';
 import { scheduler as slurm } from '@clustrix/schedulers-slurm';
-import { registerScheduler } from '@clustrix/core';
 import { rawRun, rawScript } from './raw-slurm.js';
-import { fmt, median, ratio, sample, timeIt } from './stats.js';
-import { Trivial } from './trivial.js';
+import { ARRAY, benchCluster, interleaved, N, testbedLogin } from './setup.js';
+import { fmt, ratio } from './stats.js';
 
 registerScheduler(slurm);
-const N = Number(process.env.CLUSTRIX_BENCH_N ?? 7);
-const ARRAY = Number(process.env.CLUSTRIX_BENCH_ARRAY ?? 200);
-const dir = mkdtempSync(join(tmpdir(), 'clustrix-bench-slurm-'));
-chmodSync(dir, 0o755);
 const host = process.env.CLUSTRIX_BENCH_SLURM_HOST;
-const profile: Record<string, unknown> = { scheduler: 'slurm' };
-if (host) {
-  Object.assign(profile, {
-    host,
-    port: Number(process.env.CLUSTRIX_BENCH_SSH_PORT ?? 2222),
-    user: process.env.CLUSTRIX_BENCH_SSH_USER ?? 'clustrix',
-    identityFile: process.env.CLUSTRIX_BENCH_SSH_KEY ?? '/tmp/clustrix-testbed/ssh/id_ed25519',
-    knownHostsFile: process.env.CLUSTRIX_BENCH_SSH_KNOWN_HOSTS ?? '/tmp/clustrix-testbed/ssh/known_hosts',
-    sshConfigFile: false,
-    agent: false,
-  });
-} else {
-  profile.remoteRoot = join(dir, 'remote');
-}
-configure({ defaultCluster: 'bench', cacheDir: join(dir, 'cache'), clusters: { bench: profile as never } });
-
-const rt = await getCluster('bench');
-const t = rt.transport;
-const rawDir = `${rt.remoteRoot}/bench-raw`;
-await t.mkdir(rawDir, { mode: 0o700 });
-const job = new Trivial();
+const login = host ? testbedLogin(process.env.CLUSTRIX_BENCH_SSH_USER ?? 'clustrix', host) : {};
+const { rt, t, rawDir, job } = await benchCluster('slurm', { scheduler: 'slurm', ...login });
 
 console.log(`SLURM bench (${host ? `over SSH to ${host}` : 'local transport'}), ${N} rounds each, interleaved`);
-// 1. trivial call
 await job.noop(); // warm: bundle, runner, connection
 const single = await rawScript(t, rawDir);
-const ours: number[] = [];
-const raw: number[] = [];
-for (let i = 0; i < N; i++) {
-  raw.push(await timeIt(() => rawRun(t, single)));
-  ours.push(await timeIt(() => job.noop()));
-}
-const [o1, r1] = [median(ours), median(raw)];
-console.log(`1. trivial call: clustrix ${fmt(o1)} vs raw sbatch+squeue ${fmt(r1)} → ${ratio(o1, r1)} (target ≤ 1.10×)`);
+const one = await interleaved(N, () => rawRun(t, single), () => job.noop());
+console.log(`1. trivial call: clustrix ${fmt(one.ours)} vs raw sbatch+squeue ${fmt(one.raw)} → ${ratio(one.ours, one.raw)} (target ≤ 1.10×)`);
 
-// 2. a 200-item map vs a raw 200-task array
 const arrayScript = await rawScript(t, rawDir, ARRAY);
 const items = Array.from({ length: ARRAY }, (_, i) => i);
-const ourMap: number[] = [];
-const rawMap: number[] = [];
-const rounds = Math.max(1, Math.min(3, N));
-for (let i = 0; i < rounds; i++) {
-  rawMap.push(await timeIt(() => rawRun(t, arrayScript)));
-  ourMap.push(await timeIt(() => map(items, () => job.noop(), { progress: false })));
-}
-const [o2, r2] = [median(ourMap), median(rawMap)];
-console.log(`2. ${ARRAY}-item map: clustrix ${fmt(o2)} vs raw ${ARRAY}-task array ${fmt(r2)} → ${ratio(o2, r2)} (target ≤ 1.05×)`);
+const arr = await interleaved(Math.max(1, Math.min(3, N)), () => rawRun(t, arrayScript), () => map(items, () => job.noop(), { progress: false }));
+console.log(`2. ${ARRAY}-item map: clustrix ${fmt(arr.ours)} vs raw ${ARRAY}-task array ${fmt(arr.raw)} → ${ratio(arr.ours, arr.raw)} (target ≤ 1.05×)`);
 
 // 3. status queries per cycle for 1, 200, 2000 outstanding (held) jobs
 const sched = rt.scheduler as BatchScheduler;
@@ -86,4 +45,3 @@ for (const n of [1, 200, 2000]) {
 }
 await t.remove(rawDir, { recursive: true });
 await shutdown();
-void sample;

@@ -33,6 +33,7 @@ import { ConformanceError, ConformanceJobs } from './jobs.js';
 
 export { ConformanceError, ConformanceJobs } from './jobs.js';
 export { testbedSshProfile, SSH_DIR, SSH_PORT } from './testbed.js';
+export { readCapture, type Capture } from './capture.js';
 
 export interface ConformanceOptions {
   /** Suite title (default: the scheduler's name). */

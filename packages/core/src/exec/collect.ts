@@ -89,30 +89,25 @@ const MEMORY_KILL = [
   /PBS: job killed: p?v?mem \S+ exceeded limit.*/, // PBS Pro / Torque MoM
 ];
 
-/** The stderr line that says the job was killed for memory, if any. */
-export function memoryKillLine(stderrTail: string | undefined): string | undefined {
-  if (!stderrTail) return undefined;
-  for (const re of MEMORY_KILL) {
-    const m = re.exec(stderrTail);
-    if (m) return m[0].trim();
-  }
-  return undefined;
-}
-
 const TIME_KILL = [
   /\*\*\* JOB \S+ ON \S+ CANCELLED AT \S+ DUE TO TIME LIMIT.*/, // slurmstepd (also under PBS's SLURM wrappers, whose qstat cannot say why)
   /PBS: job killed: walltime \S+ exceeded limit.*/, // PBS Pro / Torque MoM
 ];
 
-/** The stderr line that says the job was killed at its time limit, if any. */
-export function timeLimitLine(stderrTail: string | undefined): string | undefined {
+function firstLine(patterns: readonly RegExp[], stderrTail: string | undefined): string | undefined {
   if (!stderrTail) return undefined;
-  for (const re of TIME_KILL) {
+  for (const re of patterns) {
     const m = re.exec(stderrTail);
     if (m) return m[0].trim();
   }
   return undefined;
 }
+
+/** The stderr line that says the job was killed for memory, if any. */
+export const memoryKillLine = (stderrTail: string | undefined) => firstLine(MEMORY_KILL, stderrTail);
+
+/** The stderr line that says the job was killed at its time limit, if any. */
+export const timeLimitLine = (stderrTail: string | undefined) => firstLine(TIME_KILL, stderrTail);
 
 export async function collectOutcome(ctx: CollectContext, index: number | undefined, status: TaskStatus): Promise<Outcome> {
   const dir = ctx.ref.jobDir;
