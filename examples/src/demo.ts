@@ -21,12 +21,16 @@ t = performance.now();
 const batch = map(
   Array.from({ length: calls }, (_, i) => i + 10),
   (seed) => estimator.sample(seed),
-  { onProgress: (p) => process.stdout.write(`\r[demo] map: ${p.done}/${p.total} done`) },
+  {
+    progress: false,
+    onProgress: (p) =>
+      process.stdout.isTTY ? process.stdout.write(`\r[demo] map: ${p.done}/${p.total} done`) : console.log(`[demo] map: item ${p.index} done (${p.done}/${p.total})`),
+  },
 );
 const results = await batch;
 const inside = results.reduce((s, r) => s + r.inside, 0);
 const samples = results.reduce((s, r) => s + r.samples, 0);
-console.log(`\n[demo] ${calls} calls in parallel on ${availableParallelism()} CPUs: π ≈ ${((4 * inside) / samples).toFixed(5)} from ${samples.toLocaleString()} samples (${ms(t)})`);
+console.log(`${process.stdout.isTTY ? '\n' : ''}[demo] ${calls} calls in parallel on ${availableParallelism()} CPUs: π ≈ ${((4 * inside) / samples).toFixed(5)} from ${samples.toLocaleString()} samples (${ms(t)})`);
 
 t = performance.now();
 try {
