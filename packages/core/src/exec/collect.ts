@@ -109,6 +109,18 @@ export const memoryKillLine = (stderrTail: string | undefined) => firstLine(MEMO
 /** The stderr line that says the job was killed at its time limit, if any. */
 export const timeLimitLine = (stderrTail: string | undefined) => firstLine(TIME_KILL, stderrTail);
 
+/** What every error about this job carries: ids, the scheduler's state, the exit code, the item. */
+function jobDetails(ctx: CollectContext, status: TaskStatus, index: number | undefined, exitCode: number | undefined): ClustrixErrorOptions {
+  return {
+    scope: ctx.scheduler,
+    jobId: ctx.ref.jobId,
+    schedulerJobId: ctx.ref.schedulerJobId,
+    schedulerState: status.schedulerState ?? status.state.toUpperCase(),
+    ...(exitCode !== undefined && !Number.isNaN(exitCode) ? { exitCode } : {}),
+    ...(index !== undefined ? { index } : {}),
+  };
+}
+
 export async function collectOutcome(ctx: CollectContext, index: number | undefined, status: TaskStatus): Promise<Outcome> {
   const dir = ctx.ref.jobDir;
   const paths = [jobFiles.result(index), jobFiles.error(index), jobFiles.exitCode(index), jobFiles.checkpoint(index)].map((f) => `${dir}/${f}`);
@@ -141,28 +153,14 @@ export async function collectOutcome(ctx: CollectContext, index: number | undefi
     const file = JSON.parse(checkpointBuf.toString('utf8')) as CheckpointFile;
     const error = new TimeLimitError(
       `${jobLabel} (${ctx.scheduler} ${ctx.ref.schedulerJobId}) checkpointed before its time limit${ctx.time !== undefined ? ` of ${ctx.time}` : ''} (${file.trigger}) and was not resumed. Raise \`checkpoints\` or \`time\``,
-      {
-        scope: ctx.scheduler,
-        jobId: ctx.ref.jobId,
-        schedulerJobId: ctx.ref.schedulerJobId,
-        schedulerState: status.schedulerState ?? status.state.toUpperCase(),
-        ...(exitCode !== undefined && !Number.isNaN(exitCode) ? { exitCode } : {}),
-        ...(index !== undefined ? { index } : {}),
-      },
+      jobDetails(ctx, status, index, exitCode),
     );
     return { ok: false, error, checkpoint: { state: file.state, trigger: file.trigger } };
   }
   const stderrPath = `${dir}/${jobFiles.stderr(index)}`;
   const stderr = (await ctx.transport.readFiles([stderrPath], { tailBytes: STDERR_TAIL_BYTES }).catch(() => new Map())).get(stderrPath);
-  const details: ClustrixErrorOptions = {
-    scope: ctx.scheduler,
-    jobId: ctx.ref.jobId,
-    schedulerJobId: ctx.ref.schedulerJobId,
-    schedulerState: status.schedulerState ?? status.state.toUpperCase(),
-    ...(exitCode !== undefined && !Number.isNaN(exitCode) ? { exitCode } : {}),
-    ...(index !== undefined ? { index } : {}),
-    ...(tailLines(stderr?.toString('utf8')) ? { stderrTail: tailLines(stderr?.toString('utf8')) } : {}),
-  };
+  const stderrTail = tailLines(stderr?.toString('utf8'));
+  const details: ClustrixErrorOptions = { ...jobDetails(ctx, status, index, exitCode), ...(stderrTail ? { stderrTail } : {}) };
   const sched = `${ctx.scheduler} ${ctx.ref.schedulerJobId}`;
   // A memory kill often leaves only a signal and the scheduler's (or Node's) words in stderr.
   const oom = status.state === 'completed' ? undefined : memoryKillLine(details.stderrTail);

@@ -10,11 +10,9 @@ interface Node {
   files: Set<string>;
 }
 
-class Dirent {
-  constructor(
-    readonly name: string,
-    private readonly dir: boolean,
-  ) {}
+/** A listed file or folder, answering the fs.Stats / fs.Dirent questions tinyglobby asks. */
+class Stat {
+  constructor(private readonly dir: boolean) {}
   isFile(): boolean {
     return !this.dir;
   }
@@ -26,16 +24,12 @@ class Dirent {
   }
 }
 
-class Stat {
-  constructor(private readonly dir: boolean) {}
-  isFile(): boolean {
-    return !this.dir;
-  }
-  isDirectory(): boolean {
-    return this.dir;
-  }
-  isSymbolicLink(): boolean {
-    return false;
+class Dirent extends Stat {
+  constructor(
+    readonly name: string,
+    dir: boolean,
+  ) {
+    super(dir);
   }
 }
 
