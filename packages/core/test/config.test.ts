@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, resolveCall } from '@clustrix/core';
@@ -64,6 +64,22 @@ describe('configuration layers', () => {
     expect(merged.clusters?.hpc?.partition).toBe('gpu');
   });
 
+  test('clustrix.config.ts is transpiled by esbuild (no TypeScript compiler API): enums, satisfies, relative imports', async () => {
+    const root = tree({
+      'project/package.json': '{"name":"p","type":"module"}',
+      'project/partitions.mjs': 'export const gpu = "gpu-a100";\n',
+      'project/clustrix.config.ts':
+        'import { gpu } from "./partitions.mjs";\n' +
+        'enum Cpus { Few = 3 }\n' +
+        'type Cfg = { cpus: number; clusters: Record<string, { scheduler: string; partition: string }> };\n' +
+        'export default { cpus: Cpus.Few, clusters: { hpc: { scheduler: "slurm", partition: gpu } } } satisfies Cfg;\n',
+    });
+    const { merged } = await load(root);
+    expect(merged.cpus).toBe(3);
+    expect(merged.clusters?.hpc?.partition).toBe('gpu-a100');
+    expect(readdirSync(join(root, 'project')).sort()).toEqual(['clustrix.config.ts', 'package.json', 'partitions.mjs']); // no transpiled file left behind
+  });
+
   test('cluster profiles merge across files and a profile overrides top-level values', async () => {
     const root = tree({
       'home/.clustrix/config.yml': 'clusters:\n  hpc:\n    scheduler: slurm\n    host: login.example.org\n    partition: short\n',
@@ -102,6 +118,24 @@ describe('validation messages', () => {
     expect(err.source).toMatch(/project\/\.clustrixrc\.json$/);
     expect(err.message).toMatch(/cpu: unknown key 'cpu' in the top level; valid keys: .*\bcpus\b.*\bdefaultCluster\b/);
     expect(err.keyPath).toBe('cpu');
+  });
+
+  test('a typo in a profile no call uses is reported at load, naming the file that has it and the key path', async () => {
+    const err = await errorOf({
+      'home/.clustrix/config.yml': 'clusters:\n  hpc:\n    scheduler: slurm\n',
+      'project/.clustrixrc.yaml': 'defaultCluster: local\nclusters:\n  hpc:\n    partiton: gpu\n',
+    });
+    expect(err.source).toMatch(/project\/\.clustrixrc\.yaml$/);
+    expect(err.keyPath).toBe('clusters.hpc.partiton');
+    expect(err.message).toMatch(/clusters\.hpc\.partiton: unknown key 'partiton' in clusters\.hpc; valid keys: .*\bpartition\b/);
+  });
+
+  test('an unknown scheduler name lists the known ones (and names no package that does not exist)', async () => {
+    const err = await errorOf({ 'project/.clustrixrc.json': JSON.stringify({ clusters: { big: { scheduler: 'lsf' } } }) });
+    expect(err.source).toMatch(/project\/\.clustrixrc\.json$/);
+    expect(err.keyPath).toBe('clusters.big.scheduler');
+    expect(err.message).toMatch(/unknown scheduler 'lsf'; known schedulers: local, ssh, slurm, pbs, sge, kubernetes/);
+    expect(err.message).not.toMatch(/schedulers-lsf/);
   });
 
   test('a bad value deep in a profile names its path and what was expected', async () => {

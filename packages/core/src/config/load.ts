@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
+import { loadTsConfigFile } from './load-ts.js';
+import { checkProfiles } from './check-profiles.js';
 import { ConfigError } from '../errors.js';
 import { configFromEnv } from './env.js';
 import { parseOrThrow } from './issues.js';
@@ -68,7 +70,12 @@ const PROJECT_PLACES = [
 const USER_NAMES = ['config.yml', 'config.yaml', 'config.json'];
 
 function explorer() {
-  return cosmiconfig(MODULE, { searchPlaces: PROJECT_PLACES, searchStrategy: 'project', cache: false });
+  return cosmiconfig(MODULE, {
+    searchPlaces: PROJECT_PLACES,
+    searchStrategy: 'project',
+    cache: false,
+    loaders: { '.ts': loadTsConfigFile },
+  });
 }
 
 async function loadFile(path: string): Promise<unknown> {
@@ -119,5 +126,6 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   if (options.runtime) {
     layers.push({ source: 'configure()', kind: 'project', values: validate(options.runtime, 'configure()') });
   }
+  await checkProfiles(layers);
   return { layers, merged: deepMerge<ClustrixConfig>(...layers.map((l) => l.values)) };
 }

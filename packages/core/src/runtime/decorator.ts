@@ -111,17 +111,23 @@ export function makeClusterDecorator<O extends object = Record<string, unknown>>
     return wrapped;
   }
 
+  /**
+   * Typed on the whole method type `M` (not on its parameters and result) so that generic methods
+   * (`async echo<T>(x: T): Promise<T>`) keep their signature: inferring `Args`/`R` from a generic
+   * method fails (TS1270) and would add that error next to every real one.
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  type Decorator = <This, Args extends any[], R>(
-    value: AsyncMethod<This, Args, R>,
-    context: ClassMethodDecoratorContext<This, AsyncMethod<This, Args, R>>,
-  ) => AsyncMethod<This, Args, R>;
+  type Decorator = <This, M extends (this: This, ...args: any) => Promise<unknown>>(
+    value: M,
+    context: ClassMethodDecoratorContext<This, M>,
+  ) => M;
 
-  function cluster<This, Args extends any[], R>( // eslint-disable-line @typescript-eslint/no-explicit-any
-    value: AsyncMethod<This, Args, R>,
-    context: ClassMethodDecoratorContext<This, AsyncMethod<This, Args, R>>,
-  ): AsyncMethod<This, Args, R>;
   function cluster(options?: O): Decorator;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function cluster<This, M extends (this: This, ...args: any) => Promise<unknown>>(
+    value: M,
+    context: ClassMethodDecoratorContext<This, M>,
+  ): M;
   function cluster(a?: unknown, b?: unknown): unknown {
     if (typeof b === 'object' && b !== null && 'kind' in b) return decorate(a, b as DecoratorContext, {});
     const options = (a ?? {}) as Record<string, unknown>;

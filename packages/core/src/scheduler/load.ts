@@ -16,6 +16,12 @@ export function registerScheduler(factory: SchedulerFactory): void {
   factories.set(factory.name, factory);
 }
 
+/** Schedulers Clustrix ships a package for, plus any registered by name. */
+const SHIPPED = ['local', 'ssh', 'slurm', 'pbs', 'sge', 'kubernetes'];
+export function knownSchedulerNames(): string[] {
+  return [...new Set([...SHIPPED, ...factories.keys()])];
+}
+
 function pick(mod: Record<string, unknown>, name: string): SchedulerFactory | undefined {
   for (const v of [mod.scheduler, mod.default, mod[`${name}Scheduler`]]) {
     if (v && typeof v === 'object' && typeof (v as SchedulerFactory).create === 'function') return v as SchedulerFactory;

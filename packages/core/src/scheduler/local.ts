@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { z } from 'zod';
 import { dirname, join } from 'node:path';
 import { SubmitError } from '../errors.js';
 import { checkpointLeadSeconds, type ResourceKey } from '../options.js';
@@ -49,7 +50,19 @@ interface LocalJob {
 export interface LocalSchedulerOptions {
   /** CPUs shared by all local jobs. Default: the CPU count. */
   slots?: number;
+  /**
+   * Refuse a job that asks for more CPUs than `slots` (default false: the local scheduler is for trying code
+   * meant for a cluster, so such a job runs anyway, alone, after one warning).
+   */
+  strict?: boolean;
+  /** Where the one oversize warning goes. Default: `process.emitWarning` (code CLUSTRIX_LOCAL_OVERSIZE). */
+  warn?: (message: string) => void;
 }
+
+const emitOversizeWarning = (message: string): void => process.emitWarning(message, { code: 'CLUSTRIX_LOCAL_OVERSIZE' });
+
+/** Profile keys of the local scheduler beyond the common ones. */
+export const localOptionsShape = { strict: z.boolean() };
 
 let sequence = 0;
 
@@ -59,6 +72,9 @@ export class LocalScheduler implements Scheduler {
   readonly arrayIndex = { env: LOCAL_INDEX_ENV, base: 0 };
   readonly poll = { minMs: 200, maxMs: 2000 };
   readonly slots: number;
+  private readonly strict: boolean;
+  private readonly warn: (message: string) => void;
+  private warnedOversize = false;
   private used = 0;
   private readonly queue: Task[] = [];
   private readonly jobs = new Map<string, LocalJob>();
@@ -66,16 +82,30 @@ export class LocalScheduler implements Scheduler {
 
   constructor(options: LocalSchedulerOptions = {}) {
     this.slots = options.slots ?? availableParallelism();
+    this.strict = options.strict ?? false;
+    this.warn = options.warn ?? emitOversizeWarning;
   }
 
-  async submit(request: SubmitRequest): Promise<JobRef> {
+  /** CPUs a job takes here: what it asks for, or every slot (after one warning) when it asks for more. */
+  private fitCpus(request: SubmitRequest): number {
     const cpus = request.options.cpus ?? 1;
-    if (cpus > this.slots) {
-      throw new SubmitError(`the job asks for cpus=${cpus} but this machine has ${this.slots}; lower \`cpus\` or raise the local cluster's \`concurrency\``, {
+    if (cpus <= this.slots) return cpus;
+    const what = `the job asks for cpus=${cpus} but this machine has ${this.slots}`;
+    if (this.strict) {
+      throw new SubmitError(`${what}; lower \`cpus\`, raise the local cluster's \`concurrency\`, or drop \`strict: true\``, {
         scope: 'local',
         jobId: request.jobId,
       });
     }
+    if (!this.warnedOversize) {
+      this.warnedOversize = true;
+      this.warn(`[clustrix] [local] ${what}: it runs here anyway, one such job at a time (set \`strict: true\` on the local cluster to refuse instead)`);
+    }
+    return this.slots;
+  }
+
+  async submit(request: SubmitRequest): Promise<JobRef> {
+    const cpus = this.fitCpus(request);
     const ref: JobRef = {
       jobId: request.jobId,
       schedulerJobId: `local-${process.pid}-${++sequence}`,
@@ -276,5 +306,10 @@ export { aggregate };
 
 export const localSchedulerFactory: SchedulerFactory = {
   name: 'local',
-  create: ({ profile }) => new LocalScheduler(profile.concurrency ? { slots: profile.concurrency } : {}),
+  optionsShape: localOptionsShape,
+  create: ({ profile }) =>
+    new LocalScheduler({
+      ...(profile.concurrency ? { slots: profile.concurrency } : {}),
+      ...((profile as { strict?: boolean }).strict ? { strict: true } : {}),
+    }),
 };
