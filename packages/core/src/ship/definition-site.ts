@@ -26,36 +26,31 @@ function isOwnFrame(path: string): boolean {
   return path.startsWith(CORE_ROOT) || path.includes(`${sep}node_modules${sep}@clustrix${sep}core${sep}`);
 }
 
+/**
+ * The stack is read as text, formatted by the runtime's own `prepareStackTrace`: under tsx, or node with
+ * `--enable-source-maps`, that text is mapped back to the TypeScript source, so the line is the decorator's.
+ * Raw call sites would give the line in the transpiled code (tsx puts the lowered decorator calls on line 1).
+ */
 export function captureDefinitionSite(): DefinitionSite | undefined {
   const prevLimit = Error.stackTraceLimit;
-  const prevPrepare = Error.prepareStackTrace;
-  let frames: NodeJS.CallSite[] | string | undefined;
+  const holder: { stack?: string } = {};
   try {
     Error.stackTraceLimit = 40;
-    Error.prepareStackTrace = (_e, callSites) => callSites;
-    const holder: { stack?: NodeJS.CallSite[] | string } = {};
     Error.captureStackTrace(holder, captureDefinitionSite);
-    frames = holder.stack;
+    return siteFromStack(typeof holder.stack === 'string' ? holder.stack : '');
   } finally {
     Error.stackTraceLimit = prevLimit;
-    Error.prepareStackTrace = prevPrepare;
   }
-  if (Array.isArray(frames)) {
-    for (const f of frames) {
-      const name = f.getFileName?.() ?? f.getScriptNameOrSourceURL?.();
-      if (!name || name.startsWith('node:')) continue;
-      const path = toPath(name);
-      if (!path || isOwnFrame(path)) continue;
-      const line = f.getLineNumber?.() ?? undefined;
-      return line ? { file: path, line } : { file: path };
-    }
-    return undefined;
-  }
-  // Some environments install their own prepareStackTrace: parse the text instead.
-  const text = typeof frames === 'string' ? frames : new Error().stack ?? '';
+}
+
+/** Decorator helpers a compiler injects at the top of the module (esbuild `__decorateElement`, tsc `__esDecorate`). */
+const DECORATOR_HELPER = /^\s*at (?:\S+\.)?__(?:decorateElement|decorate|esDecorate|runInitializers|decoratorStart)\b/;
+
+/** The first frame outside Clustrix's own files in a V8 stack text: `at f (file:///x.ts:12:3)` or `at /x.js:12:3`. */
+export function siteFromStack(text: string): DefinitionSite | undefined {
   for (const raw of text.split('\n').slice(1)) {
     const m = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):\d+\)?\s*$/.exec(raw);
-    if (!m) continue;
+    if (!m || DECORATOR_HELPER.test(raw)) continue;
     const path = toPath(m[1]!);
     if (!path || isOwnFrame(path)) continue;
     return { file: path, line: Number(m[2]) };
