@@ -56,6 +56,17 @@ describe('local scheduler, end to end', () => {
     expect(v.stack).toContain('[clustrix] thrown in job');
   });
 
+  test.each(['TypeError', 'RangeError', 'Error'] as const)('a remote %s comes back as that built-in class, with the job ids', async (kind) => {
+    const h = await submit(() => w.throwBuiltin(kind));
+    const err = (await h.result().catch((e: unknown) => e)) as Error & Record<string, unknown>;
+    expect(Object.getPrototypeOf(err)).toBe({ TypeError, RangeError, Error }[kind].prototype);
+    expect(err.message).toBe(`a ${kind} from the job`);
+    expect(err.detail).toBe(42);
+    expect(err.jobId).toBe(h.id);
+    expect(err.schedulerJobId).toBe((await h.submitted()).schedulerJobId);
+    expect(err.stack).toContain('[clustrix] thrown in job');
+  });
+
   test('process.exit(3) is a JobFailedError with the exit code', async () => {
     const err = await w.exit(3).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JobFailedError);

@@ -84,8 +84,24 @@ export interface DecodeContext {
   details?: { jobId?: string; schedulerJobId?: string; index?: number; scope?: string };
 }
 
+/** JavaScript's own error classes: a remote `TypeError` comes back as a `TypeError` (`instanceof` holds). */
+const BUILTIN_ERRORS: Record<string, abstract new (...a: never[]) => Error> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  AggregateError,
+};
+
+function builtinClass(enc: EncodedError): (abstract new (...a: never[]) => Error) | undefined {
+  return Object.prototype.hasOwnProperty.call(BUILTIN_ERRORS, enc.className) ? BUILTIN_ERRORS[enc.className] : undefined;
+}
+
 export function decodeError(enc: EncodedError, ctx: DecodeContext = {}): Error {
-  const Cls = enc.nonError ? undefined : ctx.lookup?.(enc.className, enc.name);
+  const Cls = enc.nonError ? undefined : ctx.lookup?.(enc.className, enc.name) ?? (enc.clustrix ? undefined : builtinClass(enc));
   let err: Error;
   if (Cls) {
     err = Object.create(Cls.prototype) as Error;
@@ -105,6 +121,10 @@ export function decodeError(enc: EncodedError, ctx: DecodeContext = {}): Error {
     define(err, 'cause', 'value' in enc.cause ? deserialize(enc.cause.value) : decodeError(enc.cause, { lookup: ctx.lookup }));
   }
   if (enc.errors) define(err, 'errors', enc.errors.map((e) => decodeError(e, { lookup: ctx.lookup })));
+  // Which job threw it, on every error (not only the RemoteError fallback); the error's own fields win.
+  for (const [key, value] of Object.entries(ctx.details ?? {})) {
+    if (key !== 'scope' && value !== undefined && !(key in err)) define(err, key, value);
+  }
   const remoteStack = enc.stack ?? `${enc.name}: ${enc.message}`;
   define(err, 'remoteStack', remoteStack);
   const parts = [remoteStack];
