@@ -92,7 +92,10 @@ export function registerConfig(program: Command): void {
         process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
         return;
       }
-      const files = loaded.layers.filter((l) => l.kind !== 'defaults' && l.kind !== 'environment').map((l) => `${l.kind}: ${l.source}`);
+      // the layer made of this command's own flags (--registry) is no file the user wrote: say what it is
+      const files = loaded.layers
+        .filter((l) => l.kind !== 'defaults' && l.kind !== 'environment')
+        .map((l) => (l.source === 'configure()' ? 'command line: --registry' : `${l.kind}: ${l.source}`));
       process.stdout.write(`${paint('read', 'gray')}: ${files.length ? files.join(', ') : 'no configuration file (defaults and environment only)'}\n\n`);
       const rows = entries.map((e) => [e.key, JSON.stringify(e.value), paint(e.source, 'gray')]);
       process.stdout.write(`${formatTable(['KEY', 'VALUE', 'SOURCE'], rows)}\n`);
