@@ -24,6 +24,9 @@ const shared = {
 } satisfies Config;
 
 const config: Config = {
+  // Tests start real processes (bundling, child nodes, fake pods) on a 2-CPU machine that CI keeps busy: jest's 5 s
+  // default fails a first call that bundles under load. Tests that wait longer set their own limit.
+  testTimeout: 30_000,
   projects: [
     {
       ...shared,

@@ -1,50 +1,62 @@
 /**
- * pnpm bench:pbs — on the testbed's PBS (the Torque wrappers over SLURM, scripts/testbed/pbs.sh),
- * as `pbsuser` over SSH, each a ratio against raw commands on the same run, interleaved:
- *  1. a trivial @cluster call vs raw `qsub` of `node -e 0` polled every 50 ms with `qstat -f`
- *  2. a 200-item map vs a raw 200-task array (`qsub -t`) polled every 50 ms with `qstat -u`
- * Environment: CLUSTRIX_BENCH_N (rounds, 7), CLUSTRIX_BENCH_ARRAY (200), CLUSTRIX_BENCH_PBS_HOST
- * (127.0.0.1), CLUSTRIX_BENCH_PBS_USER (pbsuser), CLUSTRIX_BENCH_PBS_FLAVOUR (torque),
- * CLUSTRIX_BENCH_SSH_PORT / _KEY / _KNOWN_HOSTS (the testbed sshd's).
+ * pnpm bench:pbs — on a real PBS server, the OpenPBS of scripts/testbed/openpbs.sh, as `pbstest` over
+ * SSH (flavour found by `qstat --version`), each a ratio against raw commands on the same run, interleaved:
+ *  1. a trivial @cluster call vs raw `qsub` of `node -e 0` polled every 50 ms with `qstat -x -f ID` until F
+ *  2. a 200-item map vs a raw 200-subjob array (`qsub -J`) polled every 50 ms with `qstat -x -f ID[]` until F
+ *  3. status round trips per poll cycle with 1, 200 and 2,000 outstanding (held, `#PBS -h`) jobs (target 1)
+ * The Torque wrappers over SLURM instead: CLUSTRIX_BENCH_PBS_USER=pbsuser (flavour torque: raw `qstat -f`
+ * / `qstat -u` polls, and no 3.). Environment: CLUSTRIX_BENCH_N (rounds, 7), CLUSTRIX_BENCH_ARRAY (200),
+ * CLUSTRIX_BENCH_PBS_HOST (127.0.0.1), CLUSTRIX_BENCH_PBS_USER (pbstest), CLUSTRIX_BENCH_PBS_FLAVOUR
+ * (unset: detected), CLUSTRIX_BENCH_PBS_OUTSTANDING (1,200,2000), CLUSTRIX_BENCH_SSH_PORT / _KEY / _KNOWN_HOSTS.
  */
-import { map, registerScheduler, shutdown } from '@clustrix/core';
-import { scheduler as pbs } from '@clustrix/schedulers-pbs';
-import { rawPbsArrayRun, rawPbsRun, rawPbsScript } from './raw-pbs.js';
-import { ARRAY, benchCluster, N, testbedLogin } from './setup.js';
-import { fmt, median, ratio, timeIt } from './stats.js';
+import { map, registerScheduler, shutdown, withOptions } from '@clustrix/core';
+import { scheduler as pbs, type PbsScheduler } from '@clustrix/schedulers-pbs';
+import { rawPbsArrayRun, rawPbsproRun, rawPbsRun, rawPbsScript } from './raw-pbs.js';
+import { ARRAY, benchCluster, interleaved, N, testbedLogin } from './setup.js';
+import { fmt, ratio } from './stats.js';
 
 registerScheduler(pbs);
 const host = process.env.CLUSTRIX_BENCH_PBS_HOST ?? '127.0.0.1';
-const user = process.env.CLUSTRIX_BENCH_PBS_USER ?? 'pbsuser';
-const profile = { scheduler: 'pbs', flavour: process.env.CLUSTRIX_BENCH_PBS_FLAVOUR ?? 'torque', ...testbedLogin(user, host) };
+const user = process.env.CLUSTRIX_BENCH_PBS_USER ?? 'pbstest';
+const forced = process.env.CLUSTRIX_BENCH_PBS_FLAVOUR;
+const profile = { scheduler: 'pbs', ...(forced ? { flavour: forced } : {}), ...testbedLogin(user, host) };
 const { rt, t, rawDir, job } = await benchCluster('pbs', profile);
+const sched = rt.scheduler as PbsScheduler;
+const flavour = sched.detected.flavour;
 
-console.log(`PBS bench (${profile.flavour} flavour, over SSH to ${user}@${host}), ${N} rounds each, interleaved`);
+console.log(`PBS bench: ${sched.variant}, over SSH to ${user}@${host}; ${N} rounds each, interleaved`);
 // 1. trivial call
 await job.noop(); // warm: bundle, runner, connection
-const single = await rawPbsScript(t, rawDir, 'rawone');
-const ours: number[] = [];
-const raw: number[] = [];
-for (let i = 0; i < N; i++) {
-  raw.push(await timeIt(() => rawPbsRun(t, rawDir, single)));
-  ours.push(await timeIt(() => job.noop()));
-}
-const [o1, r1] = [median(ours), median(raw)];
-console.log(`1. trivial call: clustrix ${fmt(o1)} vs raw qsub+qstat ${fmt(r1)} → ${ratio(o1, r1)}`);
+const single = await rawPbsScript(t, rawDir, 'rawone', undefined, flavour);
+const raw1 = flavour === 'pbspro' ? () => rawPbsproRun(t, rawDir, single) : () => rawPbsRun(t, rawDir, single);
+const one = await interleaved(N, raw1, () => job.noop());
+const poll1 = flavour === 'pbspro' ? 'qstat -x -f' : 'qstat -f';
+console.log(`1. trivial call: clustrix ${fmt(one.ours)} vs raw qsub + ${poll1} every 50 ms ${fmt(one.raw)} → ${ratio(one.ours, one.raw)} (target ≤ 1.05×)`);
 
-// 2. an ARRAY-item map vs a raw ARRAY-task array
+// 2. an ARRAY-item map vs a raw ARRAY-subjob array
 const name = `rawarr${process.pid % 10000}`;
-const arrayScript = await rawPbsScript(t, rawDir, name, ARRAY);
+const arrayScript = await rawPbsScript(t, rawDir, name, ARRAY, flavour);
 const items = Array.from({ length: ARRAY }, (_, i) => i);
-const ourMap: number[] = [];
-const rawMap: number[] = [];
-const rounds = Math.max(1, Math.min(3, N));
-for (let i = 0; i < rounds; i++) {
-  rawMap.push(await timeIt(() => rawPbsArrayRun(t, rawDir, arrayScript, name, user)));
-  ourMap.push(await timeIt(async () => { await map(items, () => job.noop(), { progress: false }); }));
+const raw2 = flavour === 'pbspro' ? () => rawPbsproRun(t, rawDir, arrayScript, true) : () => rawPbsArrayRun(t, rawDir, arrayScript, name, user);
+const arr = await interleaved(Math.max(1, Math.min(3, N)), raw2, () => map(items, () => job.noop(), { progress: false }));
+console.log(`2. ${ARRAY}-item map: clustrix ${fmt(arr.ours)} vs raw ${ARRAY}-subjob array ${fmt(arr.raw)} → ${ratio(arr.ours, arr.raw)} (target ≤ 1.05×)`);
+
+// 3. status round trips per cycle for n outstanding (held) jobs
+if (flavour === 'pbspro') {
+  const counts = (process.env.CLUSTRIX_BENCH_PBS_OUTSTANDING ?? '1,200,2000').split(',').map(Number);
+  for (const n of counts) {
+    const ac = new AbortController();
+    const calls = Array.from({ length: n }, () => withOptions({ signal: ac.signal, directives: ['-h'] }, () => job.noop()).catch(() => undefined));
+    while (rt.watcher.outstanding < n) await new Promise((r) => setTimeout(r, 200));
+    const c0 = rt.watcher.cycles;
+    const q0 = sched.roundTrips;
+    await new Promise((r) => setTimeout(r, 4000));
+    const cycles = rt.watcher.cycles - c0;
+    const trips = sched.roundTrips - q0;
+    console.log(`3. ${String(n).padStart(4)} outstanding jobs: ${cycles} poll cycles, ${trips} status round trips (each: 1 qstat -f -x) → ${(trips / Math.max(1, cycles)).toFixed(2)} per cycle (target 1)`);
+    ac.abort();
+    await Promise.all(calls);
+  }
 }
-const [o2, r2] = [median(ourMap), median(rawMap)];
-console.log(`2. ${ARRAY}-item map: clustrix ${fmt(o2)} vs raw ${ARRAY}-task array ${fmt(r2)} → ${ratio(o2, r2)}`);
-console.log(`   (clustrix ${ourMap.map(fmt).join(', ')}; raw ${rawMap.map(fmt).join(', ')})`);
 await t.remove(rawDir, { recursive: true });
 await shutdown();

@@ -81,6 +81,10 @@ SLURM_PKGS=(munge slurmctld slurmd slurm-client)
 SLURMDBD_PKGS=(slurmdbd mariadb-server)
 SGE_PKGS=(gridengine-master gridengine-exec gridengine-client)
 PBS_PKGS=(libslurm-perl libslurmdb-perl libswitch-perl)
+# OpenPBS (openpbs.sh): build deps for the vendored source + PostgreSQL for its datastore
+OPENPBS_PKGS=(gcc g++ make patch libtool autoconf automake pkg-config libhwloc-dev libx11-dev libxt-dev
+  libedit-dev libical-dev libncurses-dev libpq-dev python3-dev tcl-dev tk-dev swig libexpat1-dev libssl-dev
+  libxext-dev libxft-dev zlib1g-dev postgresql postgresql-contrib python3 procps openssh-client munge libmunge-dev)
 
 # install_torque_wrappers PREFIX: the Perl deps from apt, and the qsub/qstat/qdel/... wrappers of
 # slurm-wlm-torque unpacked into PREFIX/bin (apt-installing it would remove gridengine-client: both own

@@ -5,6 +5,10 @@
 #   slurm.sh  SLURM 22.05 single node + slurmdbd/MariaDB (sacct), SLURM_CPUS=8, --mem enforced
 #   pbs.sh    Torque qsub/qstat/qdel wrappers over that SLURM, first on PATH of user pbsuser
 #   sge.sh    Son of Grid Engine 8.1.9 qmaster + execd, queue all.q, pe smp; submit as clustrix
+#   openpbs.sh (service openpbs) OpenPBS 23.06 built from ../shared/testbed/vendor (cached in /opt/pbs):
+#             pbs_server, sched, comm, MoM + its PostgreSQL, munge auth, 8 ncpus; submit as pbstest
+#   slurm-multinode.sh (service slurm-mn) a second SLURM cluster "mn": slurmctld :7817 + 3 slurmd n1..n3, accounted by
+#             the slurmdbd above; SLURM_CONF=/etc/slurm-mn/slurm.conf (fault tests, pnpm soak)
 # Idempotent: over running services it only re-checks them (a few seconds). Exits non-zero, naming the
 # service, if one does not come up. Logs: /tmp/clustrix-testbed/logs (apt.log, ...).
 #   up.sh                 everything
@@ -15,10 +19,11 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-WANT=${*:-ssh slurm pbs sge}
-for s in $WANT; do case $s in ssh|slurm|pbs|sge) ;; *) die "unknown service '$s' (valid: ssh slurm pbs sge)";; esac; done
+WANT=${*:-ssh slurm pbs sge slurm-mn openpbs}
+for s in $WANT; do case $s in ssh|slurm|pbs|sge|slurm-mn|openpbs) ;; *) die "unknown service '$s' (valid: ssh slurm pbs sge slurm-mn openpbs)";; esac; done
 want() { case " $WANT " in *" $1 "*) return 0;; *) return 1;; esac; }
 want pbs && ! want slurm && WANT="slurm $WANT"
+want slurm-mn && ! want slurm && WANT="slurm $WANT"   # slurm-mn shares munged and slurmdbd
 T0=$SECONDS
 
 # one apt transaction for everything missing (much faster than one per script)
@@ -28,6 +33,7 @@ want ssh && PKGS+=("${SSH_PKGS[@]}")
 want slurm && { PKGS+=("${SLURM_PKGS[@]}"); [ "${SLURM_DBD:-1}" = 1 ] && PKGS+=("${SLURMDBD_PKGS[@]}"); }
 want pbs && PKGS+=("${PBS_PKGS[@]}")   # + the wrappers, unpacked below
 want sge && { sge_preseed; PKGS+=("${SGE_PKGS[@]}"); }
+want openpbs && PKGS+=("${OPENPBS_PKGS[@]}")   # build deps + PostgreSQL + munge
 apt_install "${PKGS[@]}"
 want pbs && install_torque_wrappers "${TORQUE_PREFIX:-/opt/slurm-torque}"
 T_APT=$((SECONDS - T0))
@@ -44,6 +50,8 @@ want ssh && step sshd sshd.sh
 want slurm && step slurm slurm.sh
 want pbs && step pbs pbs.sh
 want sge && step sge sge.sh
+want slurm-mn && step slurm-mn slurm-multinode.sh
+want openpbs && step openpbs openpbs.sh   # after sshd (pbstest gets clustrix's key); ~2 min the first time (build)
 
 # ---------- what runs where (listening addresses as the kernel reports them) ----------
 listen_of() { # pid -> its TCP listen addresses
@@ -74,5 +82,13 @@ if want sge; then
   for f in /var/spool/gridengine/execd/*/execd.pid; do
     pid_of "$f" sge_execd >/dev/null && row sge_execd "$f" sge_execd "queue all.q@$(hostname) ${SGE_SLOTS:-8} slots, pe smp, h_vmem consumable"
   done
+fi
+if want slurm-mn; then
+  row slurmctld-mn /run/slurmctld-mn.pid slurmctld "cluster mn (SLURM_CONF=/etc/slurm-mn/slurm.conf): $(SLURM_CONF=/etc/slurm-mn/slurm.conf sinfo -h -N -p debug -o '%N:%t' 2>/dev/null | tr '\n' ' ')"
+  for n in n1 n2 n3; do row "slurmd-mn $n" "/run/slurmd-mn-$n.pid" slurmd "node $n of cluster mn"; done
+fi
+if want openpbs; then
+  row pbs_server /var/spool/pbs/server_priv/server.lock pbs_server.bin "OpenPBS $(/opt/pbs/bin/qstat --version 2>/dev/null | sed 's/.*= //'), queue workq; submit as pbstest (/opt/pbs/bin first on its PATH)"
+  row pbs_mom /var/spool/pbs/mom_priv/mom.lock pbs_mom "node $(hostname -s), \$enforce mem; datastore PostgreSQL 127.0.0.1:15007"
 fi
 echo "Stop: $HERE/stop-all.sh"

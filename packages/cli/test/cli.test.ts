@@ -1,9 +1,9 @@
 // The `clustrix` command on this machine (local scheduler), run as a real process.
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configure, shutdown, submit } from '@clustrix/core';
+import { configure, getJob, shutdown, submit } from '@clustrix/core';
 import { CliJobs } from './fixtures/cli-jobs.js';
 import { runCli } from './run-cli.js';
 
@@ -58,6 +58,24 @@ describe('clustrix (local scheduler)', () => {
     const r = await cli('result', h.id);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/out of range/);
+    // what users check: the class, the job, the scheduler job; -v adds the remote stack
+    expect(r.stderr).toMatch(/^RangeError: out of range$/m);
+    expect(r.stderr).toMatch(new RegExp(`^  job\\s+${h.id}$`, 'm'));
+    expect(r.stderr).toMatch(new RegExp(`^  scheduler job\\s+${(await h.submitted()).schedulerJobId}$`, 'm'));
+    expect(r.stderr).not.toMatch(/remote stack/);
+    const verbose = await cli('-v', 'result', h.id);
+    expect(verbose.code).toBe(1);
+    expect(verbose.stderr).toMatch(/remote stack:\n    RangeError: out of range\n    +at .*cli-jobs\.ts/);
+  }, 60_000);
+
+  test('result of a job that exited: JobFailedError with its code, scheduler state and exit code', async () => {
+    const h = await submit(() => new CliJobs().quit(3), { cluster: 'box' });
+    await h.result().catch(() => undefined);
+    const r = await cli('result', h.id);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^JobFailedError: /m);
+    expect(r.stderr).toMatch(/^  exit code\s+3$/m);
+    expect(r.stderr).toMatch(/^  scheduler state\s+\S+/m);
   }, 60_000);
 
   test('bad input is a clear error', async () => {
@@ -92,5 +110,77 @@ describe('clustrix (local scheduler)', () => {
     expect(r.stdout).toMatch(/✗ node\s+no usable Node\.js on localhost: Node\.js was not found/);
     expect(r.stdout).toMatch(/- test job\s+skipped/);
     expect(r.stdout).toMatch(/1 check failed/);
+  }, 60_000);
+});
+
+/** Submits a job that writes `started` and ends when the test creates `release`; resolves once it runs. */
+async function heldJob(name: string) {
+  const started = join(root, `${name}.started`);
+  const release = join(root, `${name}.release`);
+  const h = await submit(() => new CliJobs().holdUntil(started, release), { cluster: 'box' });
+  while (!existsSync(started)) await new Promise((r) => setTimeout(r, 20));
+  return { h, release: () => writeFileSync(release, '') };
+}
+
+describe('nothing deletes or rewrites what it does not know', () => {
+  test('two registries share one remote root: clean keeps the folder of a job it does not know that is still running, however old', async () => {
+    const other = join(root, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'package.json'), '{}');
+    writeFileSync(join(other, '.clustrixrc.json'), JSON.stringify({ ...CONFIG, registryDir: join(other, 'registry') }));
+    const running = await heldJob('other-registry');
+    const ended = await submit(() => new CliJobs().chatty(1, 0), { cluster: 'box' });
+    await ended.result();
+    const jobsDir = join(CONFIG.remoteRoot, 'jobs');
+    // the running job is older than --older-than 0; the other registry knows neither job
+    const r = await runCli(['--cwd', other, 'clean', '--older-than', '0', '--cluster', 'box'], { env: ENV });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`kept (not in this registry, not proven ended) box:${join(jobsDir, running.h.id)}\n`);
+    expect(r.stdout).toContain(`removed box:${join(jobsDir, ended.id)}\n`); // its end marker proves it ended
+    expect(existsSync(join(jobsDir, running.h.id, 'job.json'))).toBe(true);
+    expect(existsSync(join(jobsDir, ended.id))).toBe(false);
+    running.release();
+    expect(await running.h.result()).toBe('released');
+  }, 60_000);
+
+  test('result of a cleaned job says its folder was removed by clean, and leaves the record as it was', async () => {
+    const h = await submit(() => new CliJobs().chatty(1, 0), { cluster: 'box' });
+    await h.result();
+    const ended = await getJob(h.id);
+    expect(ended).toMatchObject({ state: 'completed', endedAt: expect.any(String) });
+    expect((await cli('clean', '--older-than', '0', '--cluster', 'box')).stdout).toContain(`removed box:${join(CONFIG.remoteRoot, 'jobs', h.id)}\n`);
+    const cleaned = await getJob(h.id);
+    expect(cleaned.removedAt).toEqual(expect.any(String));
+    const r = await cli('result', h.id);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`its folder was removed by clean at ${cleaned.removedAt}: its result is gone`);
+    expect(r.stderr).not.toMatch(/JobLostError|without writing a result/);
+    const after = await getJob(h.id);
+    expect(after).toEqual(cleaned);
+    expect(after.endedAt).toBe(ended.endedAt);
+  }, 60_000);
+
+  test('result of an ended job does not move its end time or rewrite its record', async () => {
+    const h = await submit(() => new CliJobs().chatty(1, 0), { cluster: 'box' });
+    await h.result();
+    const before = await getJob(h.id);
+    expect(await cli('result', h.id, '--compact')).toMatchObject({ code: 0, stdout: '1\n' });
+    expect(await getJob(h.id)).toEqual(before);
+  }, 60_000);
+
+  test('cancel leaves the record and its attempt final, with an end time', async () => {
+    const { h, release } = await heldJob('cancelled');
+    const c = await cli('cancel', h.id);
+    expect(c).toMatchObject({ code: 0, stdout: `${h.id}  cancelled\n` });
+    const outcome = await h.result().then(() => 'resolved', (e: unknown) => e);
+    release();
+    expect(outcome).toBeInstanceOf(Error);
+    const record = await getJob(h.id);
+    expect(record).toMatchObject({ state: 'cancelled', endedAt: expect.any(String) });
+    expect(record.attempts[0]).toMatchObject({ state: 'cancelled', endedAt: expect.any(String) });
+    const status = await cli('status', h.id);
+    expect(status.stdout).toMatch(/state\s+cancelled — cancelled \(clustrix cancel\)\n/);
+    expect(status.stdout).toMatch(/ended\s+/);
+    expect(status.stdout).not.toMatch(/\bactive\b|\(RUNNING\)/);
   }, 60_000);
 });

@@ -79,6 +79,15 @@ export class ConfigError extends ClustrixError {
   }
 }
 
+/**
+ * A value cannot be written where it has to go (a job script, a scheduler directive, a command
+ * line): a control character, or a character that directive's parser cannot carry. Raised before
+ * anything is written or submitted; `code` is always `BAD_VALUE`, `keyPath` names the key.
+ */
+export class BadValueError extends ConfigError {
+  readonly code = 'BAD_VALUE' as const;
+}
+
 /** `@cluster` was put somewhere it cannot work (a field, a getter, a non-async method...). */
 export class DefinitionError extends ClustrixError {
   constructor(message: string, options: ClustrixErrorOptions = {}) {
@@ -119,6 +128,24 @@ export class HostKeyError extends TransportError {
   }
 }
 
+/**
+ * A folder Clustrix stages code into (the remote root, its parent, runner/bundles/deps/jobs/files)
+ * is owned by someone else or writable by others: a co-user could plant code that runs as you.
+ * Nothing was run.
+ */
+export class UnsafeStagingError extends TransportError {
+  readonly code = 'UNSAFE_STAGING' as const;
+  /** The folder refused. */
+  declare readonly path?: string;
+  /** Its mode as `stat` printed it (octal digits), when known. */
+  declare readonly mode?: string;
+  constructor(message: string, options: ClustrixErrorOptions & { path?: string; mode?: string } = {}) {
+    super(message, options);
+    if (options.path !== undefined) this.path = options.path;
+    if (options.mode !== undefined) this.mode = options.mode;
+  }
+}
+
 /** The SSH server refused every authentication method tried. */
 export class AuthenticationError extends TransportError {
   constructor(message: string, options: ClustrixErrorOptions = {}) {
@@ -146,8 +173,21 @@ export class OutOfMemoryError extends ClustrixError {}
 /** The job was cancelled (by an AbortSignal, `cancel()`, or someone else). */
 export class CancelledError extends ClustrixError {}
 
-/** The node running the job failed (SLURM NODE_FAIL / BOOT_FAIL). */
-export class NodeFailError extends ClustrixError {}
+/**
+ * The node running the job failed (SLURM NODE_FAIL / BOOT_FAIL) and the scheduler did not requeue it
+ * (SLURM: `requeue: false` / `--no-requeue`, or `JobRequeue=0`). `node` names it when the scheduler
+ * said which (the message's "on node n1").
+ */
+export class NodeFailError extends ClustrixError {
+  readonly code = 'NODE_FAIL' as const;
+  /** The node (or SLURM node list, `n[1-2]`) the job was on, when known. */
+  declare readonly node?: string;
+  constructor(message: string, options: ClustrixErrorOptions & { node?: string } = {}) {
+    super(message, options);
+    const node = options.node ?? /\bon node (\S+?)[;,)]?(?=\s|$)/.exec(message)?.[1];
+    if (node) Object.defineProperty(this, 'node', { value: node, enumerable: true });
+  }
+}
 
 /** The job was preempted by the scheduler. */
 export class PreemptedError extends ClustrixError {}

@@ -32,9 +32,11 @@ export { parseTime, parseMemory, formatClock } from './resources/parse.js';
 export { Watcher, type WatcherOptions } from './exec/watcher.js';
 export { BatchScheduler, batchSchedulerFactory, merge as mergeBatchStatus, JOB_SCRIPT } from './batch/scheduler.js';
 export type { BatchDialect, BatchJobSpec, CommandOutput, SchedulerReport } from './batch/dialect.js';
-export { renderBody, renderDirectives, renderScript, type BodyOptions } from './batch/script.js';
+export { checkJobSpec, renderBody, renderDirectives, renderScript, type BodyOptions, type DirectiveEncoder } from './batch/script.js';
 export { roundTripScript, parseRoundTrip } from './batch/round-trip.js';
 export { normalizeResources, type Resources, type Gpus } from './resources/normalize.js';
+export { checkPrintable, describeChar, isPrintable, refuseChars, refuseValue, showValue } from './resources/gate.js';
+export { jobEnv } from './resources/export-env.js';
 export { isTerminal, TERMINAL_STATES } from './scheduler/contract.js';
 export type {
   JobState,

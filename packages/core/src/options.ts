@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MEMORY_FORMS, parseMemory, parseTime, TIME_FORMS } from './resources/parse.js';
+import { describeChar } from './resources/gate.js';
 
 const timeValue = z
   .union([z.number(), z.string()])
@@ -15,7 +16,18 @@ const memoryValue = z
     error: (iss) => `${JSON.stringify(iss.input)} is not a memory size; expected ${MEMORY_FORMS}`,
   });
 const positiveInt = z.number().int().positive();
-const nonEmpty = z.string().min(1);
+/** Control, line- and paragraph-separator characters (Unicode Cc/Zl/Zp): refused in every string option (see resources/gate.ts). */
+const CONTROL_CHARS = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+const nonEmpty = z
+  .string()
+  .min(1)
+  .refine((v) => !CONTROL_CHARS.test(v), {
+    error: (iss) => {
+      const m = CONTROL_CHARS.exec(String(iss.input));
+      const what = m ? `cannot contain ${describeChar(m[0])} (at position ${m.index}); ` : '';
+      return `${what}expected no control characters (newlines, NUL, tabs, U+0085, U+2028, U+2029...): they cannot go into a job script, a directive or a command line`;
+    },
+  });
 
 /** The resource model, shared by every scheduler. A scheduler that cannot honour one of these rejects it. */
 export const resourceShape = {
@@ -71,6 +83,13 @@ export const stagingShape = {
   outputDir: nonEmpty,
   /** Packages left out of the bundle (native addons are detected automatically). */
   externals: z.array(nonEmpty),
+  /**
+   * Names of variables of the submitting process passed on to the job, on purpose. Nothing else of
+   * the submitter's environment travels: SLURM jobs are submitted with `--export=NONE`, PBS and SGE
+   * jobs without `-V`. The values travel like `env` (in the job file, never in the job script);
+   * `env` wins for a name in both; a name not set locally is left out.
+   */
+  exportEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')),
 } as const;
 
 /** How the watcher polls a cluster. */

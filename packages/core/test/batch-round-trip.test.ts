@@ -1,24 +1,25 @@
 // The one-round-trip status command of batch schedulers, run for real with /bin/sh on this machine.
 import { describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalTransport, mergeBatchStatus, parseRoundTrip, roundTripScript } from '@clustrix/core';
 import { waitPhases } from '../src/batch/round-trip.js';
 
 const t = new LocalTransport();
-const run = async (commands: string[][], dirs: string[], wait?: { ms: number; known: number }) => {
-  const out = await t.exec(['sh', '-s'], { stdin: roundTripScript(commands, dirs, wait) });
+/** Runs the round trip with /bin/sh in `cwd` (where an injected `touch pwned` would land). */
+const run = async (commands: string[][], dirs: string[], wait?: { ms: number; known: number }, cwd = tmpdir()) => {
+  const out = await t.exec(['sh', '-c', 'cd "$1" && exec sh -s', 'round-trip', cwd], { stdin: roundTripScript(commands, dirs, wait) });
   return parseRoundTrip(out.stdout, commands.length, dirs);
 };
 
-function jobDirs(): { single: string; array: string; odd: string } {
+function jobDirs(): { root: string; single: string; array: string; odd: string } {
   const root = mkdtempSync(join(tmpdir(), 'clustrix-rt-'));
   const single = join(root, 'single');
   const array = join(root, 'array');
-  const odd = join(root, "it's $(touch pwned) `x`");
+  const odd = join(root, "it's $(touch pwned) `touch pwned2` ; touch pwned3");
   for (const d of [single, join(array, 'exit_codes'), odd]) mkdirSync(d, { recursive: true });
-  return { single, array, odd };
+  return { root, single, array, odd };
 }
 
 describe('status round trip', () => {
@@ -41,10 +42,11 @@ describe('status round trip', () => {
   });
 
   test('a hostile folder name is data, not code', async () => {
-    const { odd } = jobDirs();
+    const { root, odd } = jobDirs();
     writeFileSync(join(odd, 'exit_code'), '0\n');
-    const r = await run([], [odd]);
+    const r = await run([], [odd], undefined, root);
     expect(r.markers.get(odd)?.exitCode).toBe(0);
+    for (const canary of ['pwned', 'pwned2', 'pwned3']) expect(existsSync(join(root, canary))).toBe(false);
   });
 
   test('long poll: returns as soon as a marker appears, skipping the scheduler commands', async () => {

@@ -1,7 +1,7 @@
 // The job registry on disk, the retry rules and the checkpoint signal plumbing, without a cluster.
 import { describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderSlurmScript } from '@clustrix/schedulers-slurm';
@@ -74,6 +74,15 @@ describe('JobRegistry', () => {
     await expect(withFileLock(lock, async () => 'never', { timeoutMs: 300 })).rejects.toThrow(/is held by another process for more than 0.3 s/);
   });
 
+  test('a lock its owner was killed while taking (an empty file, from before locks were linked) is broken once it is a moment old', async () => {
+    const lock = join(root, 'half.lock');
+    writeFileSync(lock, '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    await expect(withFileLock(lock, async () => readFileSync(lock, 'utf8'), { timeoutMs: 300 })).resolves.toMatch(new RegExp(`^${process.pid}\n${hostname()}\n\\d+\n$`));
+    expect(existsSync(lock)).toBe(false);
+  });
+
   test('registryDir: ~ is the home folder given; the default is <home>/.clustrix/registry', () => {
     expect(registryDirOf({}, '/home/a')).toBe('/home/a/.clustrix/registry');
     expect(registryDirOf({ registryDir: '~/reg' }, '/home/a')).toBe('/home/a/reg');
@@ -134,7 +143,7 @@ describe('the checkpoint signal', () => {
 
   test('the SLURM script asks for B:USR1 and forwards it to the runner, which it runs in the background', () => {
     const script = renderSlurmScript({ ...spec, command: ['node', 'r.mjs', spec.jobDir], signalBeforeEnd: { signal: 'USR1', seconds: 60 } });
-    expect(script).toContain("#SBATCH --signal='B:USR1@60'");
+    expect(script).toContain('#SBATCH --signal=B:USR1@60');
     expect(script).toContain(`'node' 'r.mjs' '${spec.jobDir}' &\npid=$!\ntrap 'kill -USR1 "$pid" 2>/dev/null' USR1`);
     const plain = renderSlurmScript({ ...spec, command: ['node', 'r.mjs', spec.jobDir] });
     expect(plain).not.toContain('--signal');

@@ -135,7 +135,7 @@ describe('SLURM: checkpoint()', () => {
       const file = JSON.parse(readFileSync(join(a.jobDir, 'checkpoint.json'), 'utf8')) as { trigger: string };
       expect(file.trigger).toBe('SIGUSR1');
       expect(sacct(a.ref!.schedulerJobId)).toBe('FAILED|75:0'); // it checkpointed and exited before SLURM's limit
-      expect(readFileSync(join(a.jobDir, 'job.sh'), 'utf8')).toContain("#SBATCH --signal='B:USR1@50'");
+      expect(readFileSync(join(a.jobDir, 'job.sh'), 'utf8')).toContain('#SBATCH --signal=B:USR1@50');
     }
     expect(sacct(record.attempts[record.attempts.length - 1]!.ref!.schedulerJobId)).toBe('COMPLETED|0:0');
   }, 300_000);

@@ -2,7 +2,7 @@
 // scheduler, with real child processes (the submitting process too: it is SIGKILLed for real).
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,42 @@ describe('a job outlives the process that submitted it', () => {
     const after = await getJob(jobId.slice(-8)); // a unique part of the id is enough
     expect(after.state).toBe('completed');
     expect(after.outcome).toEqual({ succeeded: 1, failed: 0 });
+  }, 60_000);
+
+  test('the submitter killed while taking its record\'s lock (an empty lock file left behind): attach() still ends the record', async () => {
+    const { pid, first, done } = await startChild(['single', '43', '300']);
+    process.kill(pid, 'SIGKILL');
+    await done;
+    const jobId = first.jobId as string;
+    // what a process killed between creating the lock file and writing its pid into it left (the race, injected)
+    const lock = join(CONFIG.registryDir, 'locks', `${jobId}.lock`);
+    writeFileSync(lock, '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    const r = await attach<{ value: number }>(jobId);
+    expect(r.value).toBe(43);
+    const after = await getJob(jobId);
+    expect(after).toMatchObject({ state: 'completed', outcome: { succeeded: 1, failed: 0 } });
+    expect(after.endedAt).toEqual(expect.any(String));
+    expect(after.attempts[0]).toMatchObject({ state: 'completed', endedAt: expect.any(String) });
+  }, 60_000);
+
+  test('a job that ended while no process watched it: a refresh ends its record with an end time, and a later result leaves it so', async () => {
+    const { pid, first, done } = await startChild(['single', '44', '0']);
+    process.kill(pid, 'SIGKILL');
+    await done;
+    const jobId = first.jobId as string;
+    let record = await getJob(jobId);
+    for (let i = 0; i < 200 && ['pending', 'running', 'unknown', 'submitting', 'preparing'].includes(record.state); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      record = (await listJobs({ refresh: true })).find((r) => r.id === jobId)!;
+    }
+    expect(record.state).not.toMatch(/^(pending|running|unknown|submitting|preparing)$/);
+    expect(record.endedAt).toEqual(expect.any(String));
+    expect(record.attempts[0]).toMatchObject({ state: record.state, endedAt: record.endedAt });
+    await attach(jobId).catch(() => undefined);
+    const after = await getJob(jobId);
+    expect({ state: after.state, endedAt: after.endedAt }).toEqual({ state: record.state, endedAt: record.endedAt });
   }, 60_000);
 
   test('the array form: attachBatch() of a map whose submitter was killed, item by item', async () => {
@@ -179,11 +215,13 @@ describe('retries', () => {
 describe('checkpoint()', () => {
   test('a job past its time limit is resumed from the state checkpoint() returned, and finishes', async () => {
     const c = new Counter();
-    const h = await submit(() => c.count(30, 200), { time: 4 });
+    // the first attempt cannot finish: only a resume lets it, so the checkpoint is certain, not a race with the clock
+    const h = await submit(() => c.countUntilResumed(3, 50), { time: 4 });
     const r = await h.result();
-    expect(r.step).toBe(30);
     expect(r.resumes).toBeGreaterThanOrEqual(1);
+    expect(r.checkpointedAt).toHaveLength(r.resumes);
     expect(r.checkpointedAt).toEqual([...r.checkpointedAt].sort((a, b) => a - b));
+    expect(r.step).toBeGreaterThanOrEqual(Math.max(3, r.checkpointedAt.at(-1)!)); // it went on from the state, not from 0
     const record = await getJob(h.id);
     expect(record.attempts.length).toBe(r.resumes + 1);
     expect(record.attempts.slice(1).every((a) => a.resumed?.[0] === 0)).toBe(true);

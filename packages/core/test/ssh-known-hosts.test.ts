@@ -3,20 +3,22 @@ import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   findHostKeys,
   fingerprint,
   hostFieldMatches,
+  hostKeyAlgorithms,
   knownHostsLine,
+  preferredHostKeyAlgorithms,
   verifyHostKey,
 } from '../src/transport/ssh/known-hosts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clustrix-kh-'));
 
-function newKey(name: string): { line: string; blob: Buffer; type: string; b64: string } {
+function newKey(name: string, alg = 'ed25519'): { line: string; blob: Buffer; type: string; b64: string } {
   const file = join(dir, name);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', file]);
+  execFileSync('ssh-keygen', ['-q', '-t', alg, '-N', '', '-C', name, '-f', file]);
   const line = readFileSync(`${file}.pub`, 'utf8').trim();
   const [type, b64] = line.split(' ');
   return { line, blob: Buffer.from(b64!, 'base64'), type: type!, b64: b64! };
@@ -24,6 +26,7 @@ function newKey(name: string): { line: string; blob: Buffer; type: string; b64: 
 
 const a = newKey('a');
 const b = newKey('b');
+const ec = newKey('ec', 'ecdsa');
 
 describe('known_hosts host fields', () => {
   test('plain names, [host]:port for other ports, comma lists', () => {
@@ -93,5 +96,44 @@ describe('verdicts', () => {
   test('fingerprints are the ones ssh-keygen -l prints', () => {
     const printed = execFileSync('ssh-keygen', ['-l', '-f', join(dir, 'a.pub')], { encoding: 'utf8' }).split(' ')[1];
     expect(fingerprint(a.blob)).toBe(printed);
+  });
+});
+
+describe('a key of another type than the known ones (issue 11 item 6)', () => {
+  const text = `[h]:2222 ${a.type} ${a.b64}\n@revoked [r]:2222 ${a.type} ${a.b64}\n`;
+
+  test('is a changed key, not a new one, naming the types that are known', () => {
+    expect(ec.type).toBe('ecdsa-sha2-nistp256');
+    const v = verifyHostKey(findHostKeys(text, 'h', 2222), ec.blob);
+    expect(v.status).toBe('changed');
+    expect(v.status === 'changed' && v.otherType).toBe(true);
+    expect(v.status === 'changed' && v.entries.map((e) => e.keyType)).toEqual(['ssh-ed25519']);
+  });
+
+  test('a host with only a @revoked key known is still unknown for another type (accept-new may add it)', () => {
+    expect(verifyHostKey(findHostKeys(text, 'r', 2222), ec.blob)).toEqual({ status: 'unknown', knownTypes: [] });
+  });
+});
+
+describe('host key algorithms offered', () => {
+  test('ssh-rsa (SHA-1 signatures) only when the profile opts in; rsa-sha2 always', () => {
+    expect(hostKeyAlgorithms(false)).not.toContain('ssh-rsa');
+    expect(hostKeyAlgorithms(false)).toEqual(expect.arrayContaining(['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256']));
+    expect(hostKeyAlgorithms(true)).toContain('ssh-rsa');
+  });
+
+  test('a host known by an ssh-rsa key is asked for rsa-sha2 signatures first, and never ssh-rsa without the opt-in', () => {
+    const offered = preferredHostKeyAlgorithms(['ssh-rsa'], hostKeyAlgorithms(false));
+    expect(offered.slice(0, 2)).toEqual(['rsa-sha2-512', 'rsa-sha2-256']);
+    expect(offered).not.toContain('ssh-rsa');
+    expect(preferredHostKeyAlgorithms(['ssh-rsa'], hostKeyAlgorithms(true)).slice(0, 3)).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+  });
+
+  test("ssh2's own default list does offer ssh-rsa: the restriction is ours", async () => {
+    const { createRequire } = await import('node:module');
+    const req = createRequire(import.meta.url);
+    const constants = req(join(dirname(req.resolve('ssh2')), 'protocol', 'constants.js')) as { DEFAULT_SERVER_HOST_KEY?: string[] };
+    const defaults = constants.DEFAULT_SERVER_HOST_KEY ?? [];
+    expect(defaults).toContain('ssh-rsa');
   });
 });

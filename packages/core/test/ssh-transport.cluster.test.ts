@@ -11,7 +11,7 @@ import { AuthenticationError, HostKeyError } from '../src/errors.js';
 import type { Transport } from '../src/transport/contract.js';
 import { createSshTransport, type SshTransport } from '../src/transport/ssh/index.js';
 import { fuzzWords } from './fuzz-words.js';
-import { AS_ROOT, KEY, KNOWN_HOSTS, SSH_DIR, SSH_PORT, SSH_PW_USER, SSH_USER, SSH_USER2, TARGET, killServerSide, logOffset, serverPidsFor, logSince, onHost, sshProfile } from './ssh-testbed.js';
+import { AS_ROOT, KEY, KNOWN_HOSTS, SSH_DIR, SSH_PORT, SSH_PW_USER, SSH_USER, SSH_USER2, TARGET, killServerSide, logOffset, serverPidsFor, logSince, onHost, sshProfile, waitFor } from './ssh-testbed.js';
 
 const local = mkdtempSync(join(tmpdir(), 'clustrix-ssh-t-'));
 const run = `t${Date.now().toString(36)}`;
@@ -215,9 +215,10 @@ describe('~/.ssh/config and ProxyJump', () => {
     const t = await open({ host: 'testbed-jumped', sshConfigFile: config });
     expect(t.host).toBe(`${SSH_USER2}@${TARGET} via ${SSH_USER2}@${TARGET}`);
     expect((await t.exec(['id', '-un'])).stdout).toBe(`${SSH_USER2}\n`);
-    await new Promise((r) => setTimeout(r, 200));
-    // two logins seen by the server (the jump host, then the target through it); only these tests use that user
-    expect(logSince(before).filter((l) => l.startsWith(`Accepted publickey for ${SSH_USER2} `))).toHaveLength(2);
+    // two logins seen by the server (the jump host, then the target through it); only these tests use that user.
+    // Wait for the server's log lines that prove them, not for a guessed delay.
+    const accepted = () => logSince(before).filter((l) => l.startsWith(`Accepted publickey for ${SSH_USER2} `));
+    expect(await waitFor(() => (accepted().length >= 2 ? accepted() : undefined), 'two logins in the sshd log')).toHaveLength(2);
     // the jump host forwarded the connection (direct-tcpip), so we opened one TCP connection
     expect(t.connection.stats.tcpConnections).toBe(1);
   });
@@ -229,12 +230,17 @@ describe('dropped connections', () => {
     const t = await open(sshProfile({ user: SSH_USER2 }));
     expect((await t.exec(['true'])).code).toBe(0);
     const port = t.connection.stats.localPorts[0]!;
-    const inFlight = t.exec(['sleep', '5']);
-    await new Promise((r) => setTimeout(r, 300));
+    const started = `/tmp/clustrix-inflight-${process.pid}-${Date.now()}`;
+    const inFlight = t.exec(['sh', '-c', 'touch "$1"; sleep 5', 'sh', started]);
+    // kill once the command runs on the server (its marker exists), not after a guessed delay
+    await waitFor(() => existsSync(started), 'the in-flight command to start');
     expect(killServerSide(port).length).toBeGreaterThan(0);
     await expect(inFlight).rejects.toThrow(/connection to .* was lost/);
     expect((await t.exec(['id', '-un'])).stdout).toBe(`${SSH_USER2}\n`);
-    expect(await t.readFiles([`/home/${SSH_USER2}/.profile`])).toBeDefined();
+    const profile = `/home/${SSH_USER2}/.profile`;
+    const read = await t.readFiles([profile]);
+    expect([...read.keys()]).toEqual([profile]);
+    expect(read.get(profile)?.toString('utf8')).toBe(readFileSync(profile, 'utf8'));
     expect(t.connection.stats).toMatchObject({ tcpConnections: 2, reconnects: 1 });
   }, 30_000);
 

@@ -15,3 +15,14 @@ export function testbedSshProfile(user = 'clustrix', over: Record<string, unknow
     ...over,
   };
 }
+
+/** The OpenPBS testbed's submitting user (scripts/testbed/openpbs.sh): /opt/pbs/bin first on its PATH. */
+export const OPENPBS_USER = process.env.CLUSTRIX_TEST_OPENPBS_USER ?? 'pbstest';
+
+/**
+ * A profile for the real OpenPBS of scripts/testbed/openpbs.sh: `scheduler: 'pbs'` WITHOUT `flavour`
+ * (the scheduler finds out it is PBS Pro/OpenPBS from `qstat --version`), over SSH as pbstest.
+ */
+export function openpbsProfile(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return { scheduler: 'pbs', ...testbedSshProfile(OPENPBS_USER), ...over };
+}

@@ -4,9 +4,10 @@
  * Indexed Job (completions = items, parallelism = the concurrency cap, backoffLimitPerIndex 0 so
  * one failed item does not stop the others; the pod reads its item from JOB_COMPLETION_INDEX).
  */
-import type { SubmitRequest } from '@clustrix/core';
+import { refuseChars, refuseValue, type SubmitRequest } from '@clustrix/core';
 import type { KubernetesSettings } from './options.js';
 import { PAYLOAD_MOUNT, type PayloadKind } from './payload.js';
+import { containerSecurityContext, podSecurityContext } from './pod-security.js';
 import { podResources } from './resources.js';
 
 export const LABEL_JOB_ID = 'clustrix.io/job-id';
@@ -28,7 +29,31 @@ export interface RunNames {
   payload: string;
 }
 
-/** `<jobName or clustrix>-<jobId>`: a DNS label short enough for an Indexed Job's pod hostnames. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE_ALLOWED = 'a Kubernetes label value: at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit';
+
+/**
+ * The job id goes into a label value (the selector of the run's Job and pods): refused with a
+ * BadValueError (code BAD_VALUE) naming the character when it cannot be one. Names are never
+ * refused: `runNames` derives DNS-1123 labels, and the name as given stays in an annotation.
+ */
+export function checkLabelValue(key: string, value: string): string {
+  refuseChars('kubernetes', key, value, /[^A-Za-z0-9._-]/u, LABEL_VALUE_ALLOWED);
+  if (value.length > 63) refuseValue('kubernetes', key, value, `is ${value.length} characters long`, LABEL_VALUE_ALLOWED);
+  if (value && !/^[A-Za-z0-9](.*[A-Za-z0-9])?$/u.test(value)) refuseValue('kubernetes', key, value, 'must start and end with a letter or digit', LABEL_VALUE_ALLOWED);
+  return value;
+}
+
+/** True for a DNS-1123 label (what a Job's name must be). */
+export function isDnsLabel(name: string): boolean {
+  return name.length <= 63 && DNS_LABEL.test(name);
+}
+
+/**
+ * `<jobName or clustrix>-<jobId>`: a DNS label short enough for an Indexed Job's pod hostnames,
+ * derived from any jobName or `Class.method` label (lower-cased, every other character a `-`); the
+ * jobName as given is kept in the `clustrix.io/job-name` annotation.
+ */
 export function runNames(jobId: string, jobName?: string): RunNames {
   const slug =
     (jobName ?? 'clustrix')
@@ -43,11 +68,11 @@ export function runNames(jobId: string, jobName?: string): RunNames {
 
 /** The label selector that finds one run's Job and pods. */
 export function runSelector(jobId: string): string {
-  return `${LABEL_JOB_ID}=${jobId}`;
+  return `${LABEL_JOB_ID}=${checkLabelValue('jobId', jobId)}`;
 }
 
 export function runLabels(jobId: string, settings: Pick<KubernetesSettings, 'labels'>): Record<string, string> {
-  return { ...(settings.labels ?? {}), [LABEL_MANAGED_BY]: 'clustrix', [LABEL_JOB_ID]: jobId };
+  return { ...(settings.labels ?? {}), [LABEL_MANAGED_BY]: 'clustrix', [LABEL_JOB_ID]: checkLabelValue('jobId', jobId) };
 }
 
 export interface JobManifestInput {
@@ -87,6 +112,7 @@ export function renderJob(input: JobManifestInput): Record<string, unknown> {
       { name: WORK_VOLUME, mountPath: root, ...(volume?.subPath ? { subPath: volume.subPath } : {}) },
     ],
     terminationMessagePolicy: 'File',
+    securityContext: containerSecurityContext(settings.containerSecurityContext),
   };
   const podSpec = {
     restartPolicy: 'Never',
@@ -97,7 +123,7 @@ export function renderJob(input: JobManifestInput): Record<string, unknown> {
     ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
     ...(settings.tolerations?.length ? { tolerations: settings.tolerations } : {}),
     ...(settings.imagePullSecrets?.length ? { imagePullSecrets: settings.imagePullSecrets.map((name) => ({ name })) } : {}),
-    ...(settings.securityContext ? { securityContext: settings.securityContext } : {}),
+    securityContext: podSecurityContext(settings.securityContext),
     containers: [container],
     volumes: [
       input.payloadKind === 'secret'

@@ -75,7 +75,7 @@ export const kubernetesOptionsShape = {
   annotations: z.record(qualifiedName, z.string()),
   /** Seconds a finished Job (and its pods and payload) is kept before Kubernetes deletes it. Default 600. */
   ttlSecondsAfterFinished: z.number().int().min(0),
-  /** Where the runner, bundle and job travel: a ConfigMap, or a Secret. Default: a Secret when the job carries `env`, else a ConfigMap. */
+  /** Where the runner, bundle, instance and arguments travel: a Secret (default), or a ConfigMap (opt-in; never used for a job with `env`). */
   payloadKind: z.enum(['configmap', 'secret']),
   /** For payloads over the 1 MiB object limit: a volume mounted both here and in the pods. */
   payloadVolume,
@@ -83,8 +83,10 @@ export const kubernetesOptionsShape = {
   gpuResource: qualifiedName,
   /** Node label that a typed `gpus` ('a100:2') selects on, e.g. `nvidia.com/gpu.product`. */
   gpuTypeLabel: qualifiedName,
-  /** Pod securityContext, passed through (runAsUser, fsGroup...). */
+  /** Pod securityContext, merged over the restricted defaults (runAsNonRoot, runAsUser 1000, seccomp RuntimeDefault). */
   securityContext: z.record(z.string(), z.unknown()),
+  /** Container securityContext, merged over the restricted defaults (no privilege escalation, capabilities drop ALL). */
+  containerSecurityContext: z.record(z.string(), z.unknown()),
 } as const;
 
 export const DEFAULT_IMAGE = 'node:20-slim';

@@ -38,9 +38,10 @@ export class KubernetesScheduler implements Scheduler {
     readonly root: string,
   ) {}
 
+  /** A Secret unless the profile opts into ConfigMaps; a job with `env` always travels in a Secret. */
   private payloadKind(request: SubmitRequest): PayloadKind {
-    if (this.settings.payloadKind) return this.settings.payloadKind;
-    return request.options.env && Object.keys(request.options.env).length ? 'secret' : 'configmap';
+    if (request.options.env && Object.keys(request.options.env).length) return 'secret';
+    return this.settings.payloadKind ?? 'secret';
   }
 
   async submit(request: SubmitRequest): Promise<JobRef> {
@@ -204,10 +205,15 @@ export class KubernetesScheduler implements Scheduler {
   }
 }
 
+/** Every verb the scheduler uses, per resource (docs/schedulers/kubernetes.md has the Role). */
+export const RBAC_NEEDS =
+  'jobs (batch): create, list, watch, delete; pods: list, watch; pods/log: get; ' +
+  "secrets (configmaps with payloadKind: 'configmap'): create, patch, delete";
+
 function hint(err: unknown, namespace: string): string {
   const code = statusCode(err);
   if (code === 401) return '. The credentials were refused: refresh the kubeconfig (or its token)';
-  if (code === 403) return `. Grant this user create/get/list/watch/delete on jobs, pods, pods/log, configmaps and secrets in '${namespace}' (RBAC)`;
+  if (code === 403) return `. Grant this user, in '${namespace}' (an RBAC Role): ${RBAC_NEEDS}`;
   if (code === 404) return `. Does the namespace '${namespace}' exist? Set \`namespace\` in the cluster profile`;
   if (code === 422) return '. The API server rejected the manifest; check the profile values it names';
   if (code === undefined) return '. Is the API server reachable? Check the kubeconfig context (`context`)';

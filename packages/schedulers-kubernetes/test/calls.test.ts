@@ -11,6 +11,7 @@ let c: FakeCluster;
 beforeAll(async () => {
   c = await startFake((root) => ({
     'k8s-volume': { payloadVolume: { claimName: 'clustrix-data', localPath: join(root, 'volume') } },
+    'k8s-configmap': { payloadKind: 'configmap' },
   }));
 });
 afterAll(() => stopFake(c));
@@ -29,8 +30,10 @@ describe('kubernetes scheduler: a call', () => {
     expect(spec.template.spec.containers[0]!.image).toBe('node:20-slim');
     expect(h.schedulerJobId).toMatch(/^lab-describe-\d{8}-\d{6}-[0-9a-f]{8}$/);
     expect(job.metadata.labels).toMatchObject({ 'clustrix.io/job-id': h.id, 'app.kubernetes.io/managed-by': 'clustrix' });
-    // The payload is owned by the Job: deleting the Job (or its TTL) deletes it too.
-    const payload = c.fake.get('configmaps', NAMESPACE, `${h.schedulerJobId}-payload`)!;
+    // The payload (bundle, instance, arguments) is a Secret by default, owned by the Job: deleting the Job (or its TTL) deletes it too.
+    expect(c.fake.get('configmaps', NAMESPACE, `${h.schedulerJobId}-payload`)).toBeUndefined();
+    const payload = c.fake.get('secrets', NAMESPACE, `${h.schedulerJobId}-payload`)!;
+    expect(payload.type).toBe('Opaque');
     expect(payload.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Job', name: h.schedulerJobId, uid: job.metadata.uid })]);
   });
 
@@ -59,6 +62,17 @@ describe('kubernetes scheduler: a call', () => {
     expect(JSON.stringify(c.fake.get('jobs', NAMESPACE, h.schedulerJobId!))).not.toContain(secret);
   });
 
+  test("ConfigMaps only by opting in (payloadKind: 'configmap'), and never for a job with env", async () => {
+    const plain = await submit(() => lab.describe(2), { cluster: 'k8s-configmap' });
+    await expect(plain.result()).resolves.toMatchObject({ x: 2 });
+    expect(c.fake.get('configmaps', NAMESPACE, `${plain.schedulerJobId}-payload`)).toBeDefined();
+    expect(c.fake.get('secrets', NAMESPACE, `${plain.schedulerJobId}-payload`)).toBeUndefined();
+    const withEnv = await submit(() => lab.describe(2), { cluster: 'k8s-configmap', env: { LAB_SECRET: 'opt-in-but-secret' } });
+    await expect(withEnv.result()).resolves.toMatchObject({ env: 'opt-in-but-secret' });
+    expect(c.fake.get('secrets', NAMESPACE, `${withEnv.schedulerJobId}-payload`)).toBeDefined();
+    expect(c.fake.get('configmaps', NAMESPACE, `${withEnv.schedulerJobId}-payload`)).toBeUndefined();
+  });
+
   test('output that looks like frames does not confuse the result', async () => {
     await expect(lab.chatty(200)).resolves.toBe(200);
   });
@@ -78,9 +92,9 @@ describe('kubernetes scheduler: a call', () => {
     await expect(lab.sleep(3000)).resolves.toBe(3000);
     const during = c.fake.requests.slice(before);
     expect(tally(during)).toEqual({
-      'POST configmaps': 1,
+      'POST secrets': 1,
       'POST jobs': 1,
-      'PATCH configmaps': 1,
+      'PATCH secrets': 1,
       'GET list jobs': 1,
       'GET list pods': 1,
       'GET watch jobs': 1,
@@ -109,7 +123,7 @@ describe('kubernetes scheduler: payloads over the ConfigMap limit', () => {
     c.fake.addPersistentVolumeClaim(NAMESPACE, 'clustrix-data', volume);
     const h = await submit(() => lab.length(big), { cluster: 'k8s-volume' });
     await expect(h.result()).resolves.toBe(1_100_000);
-    const payload = c.fake.get('configmaps', NAMESPACE, `${h.schedulerJobId}-payload`)!;
+    const payload = c.fake.get('secrets', NAMESPACE, `${h.schedulerJobId}-payload`)!;
     expect(JSON.stringify(payload).length).toBeLessThan(64 * 1024);
     const pod = c.fake.list('pods', NAMESPACE).find((p) => p.metadata.labels?.['clustrix.io/job-id'] === h.id)!;
     expect(JSON.stringify(pod.spec)).toContain('"claimName":"clustrix-data"');

@@ -113,31 +113,31 @@ describe('API answers', () => {
       const err = await failWith({ kubeconfig });
       expect(err).toBeInstanceOf(SubmitError);
       expect((err as Error).message).toMatch(
-        /cannot create the Job .*: jobs is forbidden: User "fake-user" cannot create resource "jobs" in API group "batch" .*Grant this user create\/get\/list\/watch\/delete on jobs, pods, pods\/log/,
+        /cannot create the Job .*: jobs is forbidden: User "fake-user" cannot create resource "jobs" in API group "batch" .*Grant this user, in 'clustrix-test' \(an RBAC Role\): jobs \(batch\): create, list, watch, delete; pods: list, watch; pods\/log: get; secrets .*: create, patch, delete/,
       );
-      expect(fake.list('configmaps', 'clustrix-test').filter((c) => c.metadata.name.includes((err as SubmitError).jobId!))).toEqual([]);
+      expect(fake.list('secrets', 'clustrix-test').filter((c) => c.metadata.name.includes((err as SubmitError).jobId!))).toEqual([]);
     } finally {
       fake.denied.delete('create jobs');
     }
   });
 
   test('when the payload cannot be given an owner, the run deletes it itself at the end', async () => {
-    fake.denied.add('patch configmaps');
+    fake.denied.add('patch secrets');
     try {
       configure({ clusters: { k8s: { scheduler: 'kubernetes', kubeconfig } } } as never, { cwd: root, env: {}, home: root, systemDir: join(root, 'etc') });
       const before = fake.requests.length;
       await expect(lab.square(7)).resolves.toBe(49);
-      const created = fake.requests.slice(before).find((r) => r.method === 'POST' && r.path.endsWith('/configmaps'));
+      const created = fake.requests.slice(before).find((r) => r.method === 'POST' && r.path.endsWith('/secrets'));
       expect(created).toBeDefined();
       const deadline = Date.now() + 5000;
-      let left = fake.list('configmaps', 'clustrix-test').filter((c) => c.metadata.labels?.['clustrix.io/job-id'] && !c.metadata.ownerReferences);
+      let left = fake.list('secrets', 'clustrix-test').filter((c) => c.metadata.labels?.['clustrix.io/job-id'] && !c.metadata.ownerReferences);
       while (left.length && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 25));
-        left = fake.list('configmaps', 'clustrix-test').filter((c) => c.metadata.labels?.['clustrix.io/job-id'] && !c.metadata.ownerReferences);
+        left = fake.list('secrets', 'clustrix-test').filter((c) => c.metadata.labels?.['clustrix.io/job-id'] && !c.metadata.ownerReferences);
       }
       expect(left).toEqual([]);
     } finally {
-      fake.denied.delete('patch configmaps');
+      fake.denied.delete('patch secrets');
     }
   }, 20_000);
 

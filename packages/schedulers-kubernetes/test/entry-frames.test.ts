@@ -3,7 +3,7 @@
 // frames the results into its output; parseFrames reads them back, checked.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findDone, parseFrames } from '../src/frames.js';
@@ -25,7 +25,10 @@ const out = index === undefined ? 'result.json' : 'results/' + index + '.json';
 const size = Number(process.env.SIZE ?? 0);
 process.stderr.write('warming up\\n');
 console.log('::clustrix:fake:done {"lines":0}');
-if (process.env.HANG) setInterval(() => {}, 1000);
+if (process.env.HANG) {
+  if (process.env.STARTED) writeFileSync(process.env.STARTED, String(process.pid)); // the test's cue: the command runs
+  setInterval(() => {}, 1000);
+}
 else {
   writeFileSync(jobDir + '/' + out, JSON.stringify({ bundle: readFileSync(resolve(jobDir, job.bundle), 'utf8'), cwd: process.cwd(), foo: process.env.FOO ?? null, pad: 'z'.repeat(size) }));
   process.exit(Number(process.env.EXIT ?? 0));
@@ -130,8 +133,10 @@ describe('pod entry and frames', () => {
 
   test('SIGTERM reaches the command; the entry still reports, then exits 143', async () => {
     let pid = 0;
-    const pending = runEntry({ env: { HANG: '1' }, onStart: (p) => (pid = p) });
-    await new Promise((r) => setTimeout(r, 1000));
+    const started = join(temp, 'hang.started');
+    const pending = runEntry({ env: { HANG: '1', STARTED: started }, onStart: (p) => (pid = p) });
+    // SIGTERM once the command runs (it wrote its marker), not after a guessed delay
+    while (!existsSync(started)) await new Promise((r) => setTimeout(r, 10));
     process.kill(pid, 'SIGTERM');
     const run = await pending;
     expect(run.code).toBe(143);

@@ -3,7 +3,7 @@
 //   CLUSTRIX_KUBE_CONTEXT    context to use (default: the kubeconfig's current context)
 //   CLUSTRIX_KUBE_NAMESPACE  namespace for the test Jobs (default: the context's, else `default`)
 //   CLUSTRIX_KUBE_IMAGE      image with Node >= 20 (default node:20-slim; must be pullable by the nodes)
-// The user needs create/get/list/watch/delete on jobs, pods, pods/log, configmaps and secrets there.
+// The user needs the Role of docs/schedulers/kubernetes.md ("Permissions"): jobs create/list/watch/delete, pods list/watch, pods/log get, secrets create/patch/delete.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

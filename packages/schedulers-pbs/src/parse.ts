@@ -84,8 +84,11 @@ export function parseQstatFull(text: string): QstatRecord[] {
       last = m[1]!.toLowerCase();
       current.attrs.set(last, m[2]!);
     } else if (last !== undefined) {
-      // qstat breaks a long value after a comma or mid-word: the pieces join without a separator
-      current.attrs.set(last, current.attrs.get(last)! + line.slice(indent.length));
+      // qstat breaks a long value after a comma, before a space or mid-word, and starts the rest with ONE
+      // tab: the pieces join without a separator, and a space after that tab is part of the value
+      // (OpenPBS: "ncpus (R: 64 A: 8" + "\t T: 8)"). Copied through a terminal, the tab became spaces.
+      const rest = line.startsWith('\t') ? line.slice(1) : line.slice(indent.length);
+      current.attrs.set(last, current.attrs.get(last)! + rest);
     }
   }
   for (const r of records) for (const [k, v] of r.attrs) r.attrs.set(k, v.trim());

@@ -1,9 +1,11 @@
 /**
- * The PBS job script, as a pure function: `#PBS` directives sorted and every value quoted, then
+ * The PBS job script, as a pure function: `#PBS` directives sorted and every value encoded for the
+ * flavour's qsub (encode.ts), then
  * core's shared body (modules, setup, runner, exit-code marker), with the array index taken from
  * whichever of PBS_ARRAY_INDEX (PBS Pro, SLURM's wrappers) / PBS_ARRAYID (Torque) is set.
  */
-import { renderBody, renderDirectives, renderScript, type BatchJobSpec } from '@clustrix/core';
+import { checkJobSpec, renderBody, renderDirectives, renderScript, type BatchJobSpec } from '@clustrix/core';
+import { checkedAccount, checkedQueue, encodePbsValue } from './encode.js';
 import { FLAVOURS, INDEX_ENV, type PbsFlavour } from './flavour.js';
 import { checkedPath, safeJobName } from './names.js';
 import { resourceLists } from './resources.js';
@@ -28,6 +30,7 @@ export function streamPaths(spec: BatchJobSpec, flavour: PbsFlavour): { out: str
 }
 
 export function pbsDirectives(spec: BatchJobSpec, flavour: PbsFlavour): string[] {
+  checkJobSpec(spec, 'pbs'); // core's control-character gate, naming the key, before any encoder runs
   const r = spec.resources;
   const traits = FLAVOURS[flavour];
   const streams = streamPaths(spec, flavour);
@@ -44,11 +47,16 @@ export function pbsDirectives(spec: BatchJobSpec, flavour: PbsFlavour): string[]
     pairs.push([traits.arrayFlag, `0-${spec.count! - 1}${cap}`]);
   }
   for (const list of resourceLists(r, flavour)) pairs.push(['-l', list]);
-  if (r.queue !== undefined) pairs.push(['-q', r.queue]);
-  if (r.account !== undefined) pairs.push(['-A', r.account]);
+  if (r.queue !== undefined) pairs.push(['-q', checkedQueue(r.queue)]);
+  if (r.account !== undefined) pairs.push(['-A', checkedAccount(r.account)]);
   // PBS Pro's exclusivity is `-l place=excl` (resources.ts); Torque's is the node-exclusive flag
   if (r.exclusive && flavour === 'torque') pairs.push(['-n', undefined]);
-  return [...renderDirectives('#PBS', pairs, ' '), ...r.directives.map((d) => `#PBS ${d}`)];
+  return [
+    ...renderDirectives('#PBS', pairs, ' ', (flag, value) => encodePbsValue(flavour, flag, value)),
+    // SLURM's Torque wrappers submit with sbatch, which exports the whole environment unless told not to (real PBS does not without -V)
+    ...(flavour === 'torque' ? ['#SBATCH --export=NONE'] : []),
+    ...r.directives.map((d) => `#PBS ${d}`),
+  ];
 }
 
 /** The shell expression of the 0-based task index: the flavour's own variable first. */
@@ -59,6 +67,7 @@ function indexExpr(spec: BatchJobSpec, flavour: PbsFlavour): string {
 }
 
 export function renderPbsScript(spec: BatchJobSpec, flavour: PbsFlavour): string {
+  checkJobSpec(spec, 'pbs'); // core's control-character gate first, so its error names the key
   const streams = streamPaths(spec, flavour);
   const body = renderBody(spec, { ...(spec.count !== undefined ? { indexExpr: indexExpr(spec, flavour) } : {}), redirect: streams.redirect });
   if (spec.count !== undefined) {

@@ -8,7 +8,7 @@
 import { aggregateTaskStatus, ClustrixError, type CommandOutput, type JobState, type SchedulerReport } from '@clustrix/core';
 import type { PbsFlavour } from './flavour.js';
 import { idKey, parsePbsId, parseQstatFull, type QstatRecord } from './parse.js';
-import { ENDED, ENDED_WITHOUT_STATUS, outcomeOfExit, PBS_STATES } from './states.js';
+import { ENDED, ENDED_WITHOUT_STATUS, outcomeOfComment, outcomeOfExit, PBS_STATES } from './states.js';
 
 /** qstat's exit code when no id it was given is known. */
 const UNKNOWN_JOB_ID = 153;
@@ -25,7 +25,7 @@ export function recordEntry(rec: QstatRecord, flavour: PbsFlavour): Entry {
     const status = raw !== undefined && /^-?\d+$/.test(raw) ? Number(raw) : undefined;
     const substate = rec.attrs.get('substate')?.trim();
     if (status === undefined && substate !== '91') return { state: 'cancelled', schedulerState: letter, reason: ENDED_WITHOUT_STATUS, guessed: true };
-    const o = outcomeOfExit(flavour, status ?? 0, substate);
+    const o = outcomeOfComment(outcomeOfExit(flavour, status ?? 0, substate), rec.attrs.get('comment')?.trim());
     return { state: o.state, schedulerState: letter, ...(o.reason ? { reason: o.reason } : {}), ...(o.exitCode !== undefined ? { exitCode: o.exitCode } : {}) };
   }
   const why: string[] = [];
@@ -34,7 +34,18 @@ export function recordEntry(rec: QstatRecord, flavour: PbsFlavour): Entry {
   else if (known.word !== 'running' && known.word !== 'queued') why.push(known.word);
   const comment = rec.attrs.get('comment')?.trim();
   if (comment && known.state === 'pending') why.push(comment);
+  const requeued = known.state === 'pending' ? requeuedBecause(rec, flavour) : undefined;
+  if (requeued) why.push(requeued);
   return { state: known.state, schedulerState: letter, ...(why.length ? { reason: why.join('; ') } : {}) };
+}
+
+/** A job waiting again after it ran (PBS Pro requeues a rerunnable job whose node went down): why, from its last Exit_status. */
+function requeuedBecause(rec: QstatRecord, flavour: PbsFlavour): string | undefined {
+  const raw = rec.attrs.get('exit_status')?.trim();
+  const runs = Number(rec.attrs.get('run_count') ?? 0);
+  if (raw === undefined || !/^-?\d+$/.test(raw) || !(runs > 0)) return undefined;
+  const last = outcomeOfExit(flavour, Number(raw));
+  return `requeued after run ${runs}: ${last.reason ?? `Exit_status ${raw}`}`;
 }
 
 /** qstat refusing an option means the profile names the wrong flavour: say which to set. */

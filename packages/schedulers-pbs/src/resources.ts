@@ -3,7 +3,7 @@
  * placed with `place=`); Torque asks per node (`nodes=N:ppn=C`) plus job-wide `mem`. `memory`
  * means memory per node, as SLURM's `--mem` does.
  */
-import { ConfigError, type Resources } from '@clustrix/core';
+import { BadValueError, ConfigError, type Resources } from '@clustrix/core';
 import type { PbsFlavour } from './flavour.js';
 
 /** Seconds as PBS walltime `HH:MM:SS` (hours may exceed 24). */
@@ -30,7 +30,7 @@ function untypedGpus(r: Resources): number | undefined {
 function nodeProperties(constraint: string | undefined): string[] {
   if (constraint === undefined) return [];
   if (!/^[A-Za-z0-9_.-]+(?:[&:][A-Za-z0-9_.-]+)*$/.test(constraint)) {
-    throw new ConfigError(
+    throw new BadValueError(
       `\`constraint: ${JSON.stringify(constraint)}\`: Torque takes node properties as plain words joined by '&' (all of them), e.g. 'bigmem&ib'`,
       { scope: 'pbs', keyPath: 'constraint' },
     );

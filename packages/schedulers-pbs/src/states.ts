@@ -77,6 +77,24 @@ export function outcomeOfExit(flavour: PbsFlavour, status: number, substate?: st
 }
 
 /**
+ * PBS Pro's `comment` of an ended job says how it ended in words ("Job run at ... on (vm:ncpus=1) and
+ * exceeded resource walltime", "... and terminated by alice@host", "... and failed"). It names a limit
+ * kill even when the Exit_status is one this table lacks, and the reason quotes it.
+ */
+export function outcomeOfComment<O extends Outcome & { exitCode?: number }>(o: O, comment: string | undefined): O {
+  if (!comment || o.state === 'completed') return o;
+  const and = /\band ((?:exceeded resource|terminated by|failed|was requeued|requeued|.*node.*down).*)$/i.exec(comment)?.[1];
+  // "Job run at <time> on (<vnodes>)" alone says nothing about the end (a node that went down leaves it so)
+  if (and === undefined && /^Job (run|Array Began) at /.test(comment)) return o;
+  const tail = and ?? comment;
+  if (tail === 'failed') return o; // the exit status already says it
+  const limit = /exceeded resource (\w+)/.exec(tail)?.[1];
+  const state = o.state !== 'failed' || !limit ? o.state : /^(mem|vmem|pmem)$/.test(limit) ? 'out_of_memory' : /^(walltime|cput)$/.test(limit) ? 'timeout' : o.state;
+  const reason = o.reason && !o.reason.includes(tail) ? `${o.reason}; PBS: ${tail}` : (o.reason ?? `PBS: ${tail}`);
+  return { ...o, state, reason };
+}
+
+/**
  * What an ended job without an exit status (SLURM's wrappers never show one) and without an
  * exit-code file means: something killed it. It counts as cancelled (qdel is the usual reason);
  * a time or memory kill is recognised from the line the scheduler leaves in its stderr.

@@ -25,4 +25,10 @@ export class PbsJobs {
     await new Promise((r) => setTimeout(r, seconds * 1000));
     return chunks.length;
   }
+
+  @cluster()
+  async quit(code: number): Promise<never> {
+    process.stderr.write(`quitting with ${code}\n`);
+    process.exit(code);
+  }
 }

@@ -1,9 +1,10 @@
-// Parsers on real captures of this machine's Torque wrappers (fixtures/*.txt) and on PBS Pro /
-// Torque output written in their documented format (fixtures/documented/*.txt, see its README).
+// Parsers on real captures: this machine's Torque wrappers (fixtures/*.txt) and a real OpenPBS server
+// (fixtures/openpbs/*.txt, scripts/testbed/capture-openpbs.sh); real Torque's output is only known from its
+// documentation (fixtures/documented/torque-*.txt, see its README).
 import { describe, expect, test } from '@jest/globals';
 import { mergeBatchStatus, type JobRef } from '@clustrix/core';
 import { ENDED_WITHOUT_STATUS, parsePbsId, parseQstatFull, parseQsubId, pbsReports } from '@clustrix/schedulers-pbs';
-import { timeLimitLine } from '../../core/src/exec/collect.js';
+import { memoryKillLine, timeLimitLine } from '../../core/src/exec/collect.js';
 import { fixture, type Fixture } from './fixture.js';
 
 /** The job ids a fixture's command names (its operands that look like PBS ids). */
@@ -19,8 +20,9 @@ describe('job ids', () => {
     ['qsub-single.txt'],
     ['qsub-array-t.txt'],
     ['qsub-array-J.txt'],
-    ['documented/pbspro-qsub-single.txt'],
-    ['documented/pbspro-qsub-array.txt'],
+    ['openpbs/qsub-single.txt'],
+    ['openpbs/qsub-array.txt'],
+    ['openpbs/qsub-directives.txt'],
   ])('qsub output %s: the id as printed', (name) => {
     const f = fixture(name);
     expect(parseQsubId(f.stdout)).toBe(f.stdout.trim());
@@ -59,15 +61,22 @@ describe('qstat -f records', () => {
     expect(recs.map((r) => r.id).sort()).toEqual(idsOf(f).filter((id) => id !== '999999').sort());
   });
 
-  test('PBS Pro layout: long values continue on tab-indented lines and are joined back', () => {
-    const recs = parseQstatFull(fixture('documented/pbspro-qstat-fx-active.txt').stdout);
-    expect(recs.map((r) => r.id)).toEqual(['4711.pbs-server', '4720.pbs-server', '4721.pbs-server']);
+  test('PBS Pro layout (OpenPBS capture): long values continue after ONE tab and are joined back, mid-word or before a space', () => {
+    const f = fixture('openpbs/qstat-fx-active.txt');
+    const recs = parseQstatFull(f.stdout);
+    expect(recs.map((r) => r.id)).toEqual(idsOf(f));
     const [running, queued] = recs;
-    expect(running!.attrs.get('error_path')).toBe('login1:/home/alice/.clustrix/jobs/20261128-100000-aaaaaaaa/stderr');
-    expect(running!.attrs.get('variable_list')).toContain('PBS_O_LOGNAME=alice,PBS_O_PATH=/usr/local/bin:/usr/bin:/bin:/opt/pbs/bin,PBS_O_MAIL=');
-    expect(running!.attrs.get('variable_list')!.endsWith('PBS_O_HOST=login1')).toBe(true);
-    expect(running!.attrs.get('resource_list.select')).toBe('1:ncpus=2:mem=1024mb');
-    expect(queued!.attrs.get('comment')).toBe('Not Running: Insufficient amount of resource: ncpus (R: 64 A: 8 T: 8)');
+    const scratch = /cd (\S+)|submitted from (\S+)|(\/tmp\/clustrix-capture\.\w+)/.exec(f.stdout)![3]!;
+    // Variable_List breaks after commas and mid-path ("/usr" + "/local/games")
+    expect(running!.attrs.get('variable_list')).toBe(
+      `PBS_O_HOME=/home/pbstest,PBS_O_LOGNAME=pbstest,PBS_O_PATH=/opt/pbs/bin:/opt/pbs/bin:/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games:/opt/pbs/bin,` +
+        `PBS_O_SHELL=/bin/bash,PBS_O_WORKDIR=${scratch},PBS_O_SYSTEM=Linux,PBS_O_QUEUE=workq,PBS_O_HOST=localhost`,
+    );
+    // Submit_arguments breaks mid-word ("runnin" + "g.out")
+    expect(running!.attrs.get('submit_arguments')).toBe(`-N running -k oed -o ${scratch}/running.out -e ${scratch}/running.err sleep.sh`);
+    expect(running!.attrs.get('resource_list.select')).toBe('1:ncpus=1');
+    // comment breaks before a space: "... A: 8" + "\t T: 8)"
+    expect(queued!.attrs.get('comment')).toBe('Can Never Run: Insufficient amount of resource: ncpus (R: 64 A: 8 T: 8)');
   });
 
   test('an error line between records ends the record before it', () => {
@@ -145,41 +154,118 @@ describe('torque flavour on the wrappers (real captures)', () => {
   });
 });
 
-describe('pbspro flavour (documented format)', () => {
-  test('running, queued with the scheduler\'s comment, held', () => {
-    const { map } = reports('pbspro', 'documented/pbspro-qstat-fx-active.txt');
-    expect(map.get('4711.pbs-server')).toEqual({ state: 'running', schedulerState: 'R' });
-    expect(map.get('4720.pbs-server')).toEqual({ state: 'pending', schedulerState: 'Q', reason: 'Not Running: Insufficient amount of resource: ncpus (R: 64 A: 8 T: 8)' });
-    expect(map.get('4721.pbs-server')).toEqual({ state: 'pending', schedulerState: 'H', reason: 'held (u)' });
+describe('pbspro flavour on OpenPBS 23.06 (real captures, fixtures/openpbs/)', () => {
+  const ids = (name: string) => idsOf(fixture(`openpbs/${name}`));
+
+  test('running, queued with the scheduler\'s comment (continued after a tab: its space kept), held', () => {
+    const { ids: [r, q, h], map } = reports('pbspro', 'openpbs/qstat-fx-active.txt');
+    expect(map.get(r!)).toEqual({ state: 'running', schedulerState: 'R' });
+    expect(map.get(q!)).toEqual({ state: 'pending', schedulerState: 'Q', reason: 'Can Never Run: Insufficient amount of resource: ncpus (R: 64 A: 8 T: 8)' });
+    expect(map.get(h!)).toEqual({ state: 'pending', schedulerState: 'H', reason: 'held (u)' });
   });
 
-  test('finished jobs (-x): exit 0, exit 3, walltime, qdel, memory; the unknown id on stderr is skipped', () => {
-    const { map } = reports('pbspro', 'documented/pbspro-qstat-fx-finished.txt');
-    expect(map.get('4730.pbs-server')).toEqual({ state: 'completed', schedulerState: 'F', exitCode: 0 });
-    expect(map.get('4731.pbs-server')).toEqual({ state: 'failed', schedulerState: 'F', exitCode: 3 });
-    expect(map.get('4732.pbs-server')).toMatchObject({ state: 'timeout', reason: expect.stringContaining('Exit_status -29, JOB_EXEC_KILL_WALLTIME') });
-    expect(map.get('4733.pbs-server')).toMatchObject({ state: 'cancelled', reason: 'deleted (qdel), Exit_status 271' });
-    expect(map.get('4734.pbs-server')).toMatchObject({ state: 'out_of_memory', reason: expect.stringContaining('JOB_EXEC_KILL_MEM') });
-    expect(map.has('4799.pbs-server')).toBe(false);
+  test('finished jobs (-x): every way a job ends, named from Exit_status, substate and comment; the unknown id (rc 153) skipped', () => {
+    const { ids: [ok, e3, wall, mem, delRunning, delQueued, delHeld, unknown], map } = reports('pbspro', 'openpbs/qstat-fx-finished.txt');
+    expect(fixture('openpbs/qstat-fx-finished.txt').code).toBe(153);
+    expect(map.get(ok!)).toEqual({ state: 'completed', schedulerState: 'F', exitCode: 0 });
+    expect(map.get(e3!)).toEqual({ state: 'failed', schedulerState: 'F', exitCode: 3 });
+    expect(map.get(wall!)).toEqual({
+      state: 'timeout',
+      schedulerState: 'F',
+      reason: 'killed for exceeding its walltime (Exit_status -29, JOB_EXEC_KILL_WALLTIME); PBS: exceeded resource walltime',
+    });
+    expect(map.get(mem!)).toEqual({
+      state: 'out_of_memory',
+      schedulerState: 'F',
+      reason: 'killed for exceeding its mem limit (Exit_status -27, JOB_EXEC_KILL_MEM); PBS: exceeded resource mem',
+    });
+    expect(map.get(delRunning!)).toEqual({ state: 'cancelled', schedulerState: 'F', reason: 'deleted (qdel), Exit_status 271; PBS: terminated by pbstest@localhost' });
+    expect(map.get(delQueued!)).toEqual({ state: 'cancelled', schedulerState: 'F', reason: 'deleted (qdel); PBS: Can Never Run: Insufficient amount of resource: ncpus (R: 64 A: 8 T: 8) and terminated' });
+    expect(map.get(delHeld!)).toEqual({ state: 'cancelled', schedulerState: 'F', reason: 'deleted (qdel)' });
+    expect(map.has(unknown!)).toBe(false);
   });
 
-  test('an array with -t: subjobs become tasks by index; the parent\'s B is running', () => {
-    const { map } = reports('pbspro', 'documented/pbspro-qstat-fxt-array.txt');
-    const r = map.get('4712[].pbs-server')!;
+  test('a -J array while it runs (-t): parent B is running, subjobs are tasks by index', () => {
+    const { ids: [id], map } = reports('pbspro', 'openpbs/qstat-fxt-array-running.txt');
+    const r = map.get(id!)!;
     expect(r).toMatchObject({ state: 'running', schedulerState: 'B' });
     expect([...r.tasks!.entries()]).toEqual([
-      [0, { state: 'completed', schedulerState: 'X', exitCode: 0 }],
-      [1, { state: 'failed', schedulerState: 'F', exitCode: 2 }],
-      [2, { state: 'running', schedulerState: 'R' }],
-      [3, { state: 'pending', schedulerState: 'Q' }],
+      [0, { state: 'running', schedulerState: 'R' }],
+      [1, { state: 'running', schedulerState: 'R' }],
+      [2, { state: 'pending', schedulerState: 'Q', reason: expect.stringMatching(/^Job Array Began at \w{3} \w{3} \d\d at \d\d:\d\d$/) }],
+      [3, { state: 'pending', schedulerState: 'Q', reason: expect.stringMatching(/^Job Array Began at /) }],
     ]);
   });
 
+  test('a finished array: every subjob completed; with one subjob exiting 3 the parent still says Exit_status 0, the task says 3', () => {
+    const done = reports('pbspro', 'openpbs/qstat-fxt-array-finished.txt');
+    const all = done.map.get(done.ids[0]!)!;
+    expect([...all.tasks!.values()].map((t) => [t.state, t.exitCode])).toEqual(Array.from({ length: 4 }, () => ['completed', 0]));
+    const failed = reports('pbspro', 'openpbs/qstat-fxt-array-failed.txt');
+    const id = failed.ids[0]!;
+    const r = failed.map.get(id)!;
+    expect(r).toMatchObject({ state: 'completed', exitCode: 0 }); // the parent record, as PBS writes it
+    expect(r.tasks!.get(1)).toEqual({ state: 'failed', schedulerState: 'F', exitCode: 3 });
+    const merged = mergeBatchStatus({ jobId: 'j', schedulerJobId: id, jobDir: '/j', count: 3 }, r, undefined);
+    expect(merged.state).toBe('failed');
+    expect(merged.tasks?.get(1)).toMatchObject({ state: 'failed', exitCode: 3 });
+  });
+
   test('ids match whatever server suffix qstat prints', () => {
-    const f = fixture('documented/pbspro-qstat-fx-finished.txt');
-    const map = pbsReports('pbspro', [{ stdout: f.merged, code: f.code }], ['4730', '4731.pbs-server.example.org']);
-    expect(map.get('4730')?.state).toBe('completed');
-    expect(map.get('4731.pbs-server.example.org')?.exitCode).toBe(3);
+    const f = fixture('openpbs/qstat-fx-finished.txt');
+    const [ok, e3] = idsOf(f);
+    const seq = (id: string) => id.split('.')[0]!;
+    const map = pbsReports('pbspro', [{ stdout: f.merged, code: f.code }], [seq(ok!), `${seq(e3!)}.vm.example.org`]);
+    expect(map.get(seq(ok!))?.state).toBe('completed');
+    expect(map.get(`${seq(e3!)}.vm.example.org`)?.exitCode).toBe(3);
+  });
+
+  test('an unknown id alone: rc 153, only stderr: no report and no error; a finished job without -x: rc 35 is an error', () => {
+    expect(reports('pbspro', 'openpbs/qstat-fx-unknown-id.txt').map.size).toBe(0);
+    expect(() => reports('pbspro', 'openpbs/qstat-f-finished-without-x.txt')).toThrow(/qstat failed \(exit code 35\): qstat: \S+ Job has finished, use -x/);
+  });
+
+  test('the #PBS lines Clustrix renders reach the server: select, walltime, account, queue, name, direct-write -k oed', () => {
+    const [rec] = parseQstatFull(fixture('openpbs/qstat-fx-directives.txt').stdout);
+    expect(rec!.id).toBe(ids('qstat-fx-directives.txt')[0]);
+    expect(Object.fromEntries(['job_name', 'account_name', 'queue', 'resource_list.select', 'resource_list.ncpus', 'resource_list.mem', 'resource_list.walltime', 'keep_files', 'exit_status'].map((k) => [k, rec!.attrs.get(k)]))).toEqual({
+      job_name: 'from-directives',
+      account_name: 'clx-acct',
+      queue: 'workq',
+      'resource_list.select': '1:ncpus=2:mem=600mb',
+      'resource_list.ncpus': '2',
+      'resource_list.mem': '600mb',
+      'resource_list.walltime': '00:05:00',
+      keep_files: 'oed',
+      exit_status: '0',
+    });
+  });
+
+  test('what a job sees: PBS_JOBID; a subjob also PBS_ARRAY_INDEX (the flavour\'s own index variable) and PBS_ARRAY_ID', () => {
+    const env = (name: string) => new Map(fixture(`openpbs/${name}`).stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const single = env('env-single-job.txt');
+    expect(single.get('PBS_JOBID')).toMatch(/^\d+\.\S+$/);
+    expect(single.has('PBS_ARRAY_INDEX')).toBe(false);
+    const sub = env('env-array-subjob.txt');
+    expect(sub.get('PBS_ARRAY_INDEX')).toBe('1');
+    expect(sub.get('PBS_JOBID')).toMatch(/^\d+\[1\]\.\S+$/);
+    expect(parseQsubId(sub.get('PBS_ARRAY_ID')!)).toBe(sub.get('PBS_ARRAY_ID'));
+  });
+
+  test('its node went down (MoM killed): a rerunnable job is requeued and says why; with -r n it ends as node_fail (Exit_status -20)', () => {
+    const { ids: [rerun, norerun], map } = reports('pbspro', 'openpbs/qstat-fx-node-down.txt');
+    expect(map.get(rerun!)).toEqual({
+      state: 'pending',
+      schedulerState: 'Q',
+      reason: 'Not Running: Not enough free nodes available; requeued after run 1: the connection to its mother superior failed (Exit_status -20, JOB_EXEC_RERUN_MS_FAIL)',
+    });
+    expect(map.get(norerun!)).toEqual({ state: 'node_fail', schedulerState: 'F', reason: 'the connection to its mother superior failed (Exit_status -20, JOB_EXEC_RERUN_MS_FAIL)' });
+  });
+
+  test('MoM\'s kill lines in the job\'s stderr are recognised', () => {
+    const text = fixture('openpbs/stderr-limit-kills.txt').stdout;
+    expect(timeLimitLine(text)).toMatch(/^PBS: job killed: walltime \d+ exceeded limit 3$/);
+    expect(memoryKillLine(text)).toMatch(/^PBS: job killed: mem \d+kb exceeded limit 51200kb$/);
   });
 });
 

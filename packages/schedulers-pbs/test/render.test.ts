@@ -37,32 +37,32 @@ const EVERY: JobOptions = {
 describe('PBS Pro job script', () => {
   test('every resource-model key becomes its #PBS directive: a select chunk, place, walltime; sorted and quoted', () => {
     expect(pbsDirectives(spec(EVERY), 'pbspro')).toEqual([
-      "#PBS -A 'proj-1'",
-      "#PBS -N 'my_job'",
-      "#PBS -S '/bin/bash'",
-      `#PBS -e '${DIR}/stderr'`,
-      "#PBS -k 'oed'",
-      "#PBS -l 'place=scatter:excl'",
-      "#PBS -l 'select=2:ncpus=12:mpiprocs=3:mem=4096mb:ngpus=2'",
-      "#PBS -l 'walltime=36:00:00'",
-      `#PBS -o '${DIR}/stdout'`,
-      "#PBS -q 'gpu'",
+      "#PBS -A proj-1",
+      '#PBS -N my_job',
+      "#PBS -S /bin/bash",
+      `#PBS -e ${DIR}/stderr`,
+      "#PBS -k oed",
+      "#PBS -l place=scatter:excl",
+      "#PBS -l select=2:ncpus=12:mpiprocs=3:mem=4096mb:ngpus=2",
+      "#PBS -l walltime=36:00:00",
+      `#PBS -o ${DIR}/stdout`,
+      "#PBS -q gpu",
       '#PBS -W depend=afterok:123',
     ]);
   });
 
   test('one node: cpus and memory in one chunk, exclusive is place=excl, no scatter', () => {
     const lines = pbsDirectives(spec({ cpus: 2, memory: 512, exclusive: true }), 'pbspro');
-    expect(lines).toContain("#PBS -l 'select=1:ncpus=2:mem=512mb'");
-    expect(lines).toContain("#PBS -l 'place=excl'");
+    expect(lines).toContain("#PBS -l select=1:ncpus=2:mem=512mb");
+    expect(lines).toContain("#PBS -l place=excl");
     expect(lines.some((l) => l.includes('-n'))).toBe(false);
   });
 
   test('an array: -J 0-N%K, per-task files named by ^array_index^ (no redirect), the index from PBS_ARRAY_INDEX first', () => {
     const script = renderPbsScript(spec({}, { count: 200, concurrency: 8 }), 'pbspro');
-    expect(script).toContain("#PBS -J '0-199%8'");
-    expect(script).toContain(`#PBS -o '${DIR}/logs/^array_index^.out'`);
-    expect(script).toContain(`#PBS -e '${DIR}/logs/^array_index^.err'`);
+    expect(script).toContain("#PBS -J 0-199%8");
+    expect(script).toContain(`#PBS -o ${DIR}/logs/^array_index^.out`);
+    expect(script).toContain(`#PBS -e ${DIR}/logs/^array_index^.err`);
     expect(script).toContain('i="${PBS_ARRAY_INDEX:-$PBS_ARRAYID}"');
     expect(script).toContain('export CLUSTRIX_ARRAY_INDEX="$i"');
     expect(script).not.toContain('exec >');
@@ -70,14 +70,14 @@ describe('PBS Pro job script', () => {
   });
 
   test('no concurrency cap when it does not limit anything', () => {
-    expect(renderPbsScript(spec({}, { count: 4, concurrency: 4 }), 'pbspro')).toContain("#PBS -J '0-3'\n");
+    expect(renderPbsScript(spec({}, { count: 4, concurrency: 4 }), 'pbspro')).toContain("#PBS -J 0-3\n");
   });
 
   test('a one-item array is a plain job with index 0 (PBS Pro refuses the range 0-0), its files named by PBS', () => {
     const script = renderPbsScript(spec({}, { count: 1 }), 'pbspro');
     expect(script).not.toContain('-J');
     expect(script).toContain('i=0\n');
-    expect(script).toContain(`#PBS -e '${DIR}/logs/0.err'`);
+    expect(script).toContain(`#PBS -e ${DIR}/logs/0.err`);
     expect(script).not.toContain('exec >');
     expect(script).toContain(`printf '%s\\n' "$code" >'${DIR}'/exit_codes/"$i"`);
   });
@@ -86,24 +86,25 @@ describe('PBS Pro job script', () => {
 describe('Torque job script', () => {
   test('every resource-model key: nodes=N:ppn=C:gpus=G:properties, the job-wide mem, -n for exclusive', () => {
     expect(pbsDirectives(spec({ ...EVERY, constraint: 'bigmem&ib' }), 'torque')).toEqual([
-      "#PBS -A 'proj-1'",
-      "#PBS -N 'my_job'",
-      "#PBS -S '/bin/bash'",
-      `#PBS -e '${DIR}/stderr'`,
-      "#PBS -l 'mem=8192mb'",
-      "#PBS -l 'nodes=2:ppn=12:gpus=2:bigmem:ib'",
-      "#PBS -l 'walltime=36:00:00'",
+      "#PBS -A proj-1",
+      '#PBS -N my_job',
+      "#PBS -S /bin/bash",
+      `#PBS -e ${DIR}/stderr`,
+      "#PBS -l mem=8192mb",
+      "#PBS -l nodes=2:ppn=12:gpus=2:bigmem:ib",
+      "#PBS -l walltime=36:00:00",
       '#PBS -n',
-      `#PBS -o '${DIR}/stdout'`,
-      "#PBS -q 'gpu'",
+      `#PBS -o ${DIR}/stdout`,
+      "#PBS -q gpu",
+      '#SBATCH --export=NONE',
       '#PBS -W depend=afterok:123',
     ]);
   });
 
   test('an array: -t 0-N%K; the script redirects each task into logs/<i>.*, the index from PBS_ARRAYID first', () => {
     const script = renderPbsScript(spec({}, { count: 5, concurrency: 2 }), 'torque');
-    expect(script).toContain("#PBS -t '0-4%2'");
-    expect(script).toContain(`#PBS -o '${DIR}/logs/pbs.out'`);
+    expect(script).toContain("#PBS -t 0-4%2");
+    expect(script).toContain(`#PBS -o ${DIR}/logs/pbs.out`);
     expect(script).toContain('i="${PBS_ARRAYID:-$PBS_ARRAY_INDEX}"');
     expect(script).toContain(`exec >'${DIR}'/logs/"$i".out 2>'${DIR}'/logs/"$i".err`);
     expect(script.indexOf('export CLUSTRIX_ARRAY_INDEX')).toBeLessThan(script.indexOf('exec >'));
@@ -119,7 +120,7 @@ describe('both flavours', () => {
   test.each(['pbspro', 'torque'] as const)('%s: qsub gets -o/-e on its command line too, and never the job name', (flavour) => {
     const s = spec({ jobName: 'a b; rm -rf ~' });
     expect(qsubArgv(`${DIR}/job.sh`, s, flavour)).toEqual(['qsub', '-o', `${DIR}/stdout`, '-e', `${DIR}/stderr`, `${DIR}/job.sh`]);
-    expect(pbsDirectives(s, flavour)[0]).toBe("#PBS -N 'a_b__rm_-rf__'");
+    expect(pbsDirectives(s, flavour)[0]).toBe("#PBS -N a_b__rm_-rf__");
   });
 
   test.each(['pbspro', 'torque'] as const)('%s: a job folder a front end would mangle is refused before qsub runs', (flavour) => {
@@ -128,10 +129,10 @@ describe('both flavours', () => {
     expect(() => qsubArgv('/home/u/my jobs/x/job.sh', s, flavour)).toThrow(/cannot be given to qsub -o\/-e.*Set `remoteRoot`/);
   });
 
-  test('job names are made safe for every PBS: letters first, no spaces or shell characters, at most 236 characters', () => {
-    expect(pbsDirectives(spec({ jobName: "it's $(id)" }), 'pbspro')[0]).toBe("#PBS -N 'it_s___id_'");
-    expect(pbsDirectives(spec({ jobName: '42-run' }), 'torque')[0]).toBe("#PBS -N 'j42-run'");
-    expect(pbsDirectives(spec({ jobName: 'x'.repeat(300) }), 'pbspro')[0]).toBe(`#PBS -N '${'x'.repeat(236)}'`);
+  test('job names are made safe for every PBS: letters first, no spaces or shell characters, at most 230 characters', () => {
+    expect(pbsDirectives(spec({ jobName: "it's $(id)" }), 'pbspro')[0]).toBe("#PBS -N it_s___id_");
+    expect(pbsDirectives(spec({ jobName: '42-run' }), 'torque')[0]).toBe("#PBS -N j42-run");
+    expect(pbsDirectives(spec({ jobName: 'x'.repeat(300) }), 'pbspro')[0]).toBe(`#PBS -N ${'x'.repeat(230)}`);
   });
 
   test('a typed GPU request is refused with what to write instead', () => {

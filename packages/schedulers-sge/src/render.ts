@@ -3,10 +3,11 @@
  * core's shared body. SGE reads a `#$` line with its own small parser, not a shell: a quote of either
  * kind toggles quoting and is dropped, there is no escape, and `#` ends the line even inside quotes.
  * So free-form values are single-quoted (that keeps spaces) and a value holding `'`, `"`, `#` or a
- * newline is refused with a ConfigError before anything is submitted; generated values (numbers,
- * validated names) are written bare, because SGE does not accept `-pe 'smp' 4`.
+ * control character is refused with a BadValueError before anything is submitted (encode.ts);
+ * generated values (numbers, validated names) are written bare: SGE does not accept `-pe 'smp' 4`.
  */
-import { ConfigError, quoteWord, renderBody, renderScript, type BatchJobSpec, type Resources } from '@clustrix/core';
+import { checkJobSpec, ConfigError, renderBody, renderScript, type BatchJobSpec, type Resources } from '@clustrix/core';
+import { checkedSgeJobName, encodeSgePath, encodeSgeValue, encodeSgeWord } from './encode.js';
 import { sgeSettings, type SgeSettings } from './options.js';
 
 /** Complexes that SGE enforces as an address-space limit (setrlimit RLIMIT_AS, multiplied by the slots). */
@@ -14,42 +15,13 @@ export const ADDRESS_SPACE_RESOURCES: ReadonlySet<string> = new Set(['h_vmem', '
 /** Node 20 reserves this much address space before it runs anything (measured on the testbed: it aborts below ~800M). */
 export const NODE_MIN_ADDRESS_SPACE_MIB = 1024;
 
-const UNSAFE_IN_DIRECTIVE = /['"#\r\n\0]/;
-
-function refuse(key: string, value: string, why: string): never {
-  throw new ConfigError(`\`${key}\` ${JSON.stringify(value)} cannot be used with SGE: ${why}`, { scope: 'sge', keyPath: key });
-}
-
-/** A free-form value for a `#$` line, single-quoted. */
-function quoted(key: string, value: string): string {
-  if (UNSAFE_IN_DIRECTIVE.test(value)) refuse(key, value, "SGE's #$ parser cannot carry a quote (' \"), a # or a newline");
-  return quoteWord(value);
-}
-
-/** A queue list or an account string: qmaster also refuses whitespace in them. */
-function quotedWord(key: string, value: string): string {
-  if (/\s/.test(value)) refuse(key, value, 'SGE refuses whitespace in it');
-  return quoted(key, value);
-}
-
-/** A path for -wd/-o/-e: also no `$` (SGE expands $JOB_ID, $TASK_ID...) and no `:` (it would read `host:path`). */
-function quotedPath(value: string): string {
-  if (/[$:]/.test(value)) refuse('remoteRoot', value, 'SGE reads `$` in -o/-e/-wd paths as its own variables and `:` as `host:path`; choose a remoteRoot without them');
-  return quoted('remoteRoot', value);
-}
-
 /**
- * The job name: `jobName` as given (checked against SGE's rules, so the error is ours and clear, not
- * qmaster's "Error reading answer list"), else the label with anything SGE might refuse replaced by `_`.
+ * The job name: `jobName` as given (checked against SGE's rules, encode.ts), else the label with
+ * anything SGE might refuse replaced by `_`.
  */
 export function sgeJobName(spec: BatchJobSpec): string {
   const given = spec.resources.jobName;
-  if (given !== undefined) {
-    if (/^\d/.test(given) || /[\s/:@\\*?'"#]/.test(given) || /[^\x21-\x7e]/.test(given)) {
-      refuse('jobName', given, 'SGE job names are printable ASCII without spaces or / : @ \\ * ? \' " # and do not start with a digit');
-    }
-    return given;
-  }
+  if (given !== undefined) return checkedSgeJobName(given);
   const name = (spec.label ?? 'clustrix').replace(/[^A-Za-z0-9_.-]/g, '_');
   return /^\d/.test(name) ? `j${name}` : name || 'clustrix';
 }
@@ -78,19 +50,20 @@ export function memoryRequest(r: Resources, s: SgeSettings): string | undefined 
 
 /** The `#$` lines, sorted by flag (then value), one option per line. */
 export function sgeDirectives(spec: BatchJobSpec): string[] {
+  checkJobSpec(spec, 'sge'); // core's control-character gate, naming the key, before any encoder runs
   const r = spec.resources;
   const s = sgeSettings(spec.profile);
   const dir = spec.jobDir;
   const isArray = spec.count !== undefined;
   const lines: Array<[string, string]> = [
-    ['-N', quoted('jobName', sgeJobName(spec))],
+    ['-N', encodeSgeValue('jobName', sgeJobName(spec))],
     ['-S', '/bin/bash'],
-    ['-wd', quotedPath(dir)],
+    ['-wd', encodeSgePath(dir)],
     // A single job writes its stdout/stderr files directly; array tasks redirect themselves to
     // logs/<0-based index>.out|err (SGE names files by $TASK_ID, 1-based), so SGE's own files only
     // catch what the setup lines print, appended by every task.
-    ['-o', quotedPath(isArray ? `${dir}/logs/sge.out` : `${dir}/stdout`)],
-    ['-e', quotedPath(isArray ? `${dir}/logs/sge.err` : `${dir}/stderr`)],
+    ['-o', encodeSgePath(isArray ? `${dir}/logs/sge.out` : `${dir}/stdout`)],
+    ['-e', encodeSgePath(isArray ? `${dir}/logs/sge.err` : `${dir}/stderr`)],
   ];
   if (isArray) {
     lines.push(['-t', `1-${spec.count!}`]);
@@ -101,8 +74,8 @@ export function sgeDirectives(spec: BatchJobSpec): string[] {
   const memory = memoryRequest(r, s);
   if (memory) lines.push(['-l', memory]);
   if (r.cpus !== undefined && r.cpus > 1) lines.push(['-pe', `${s.parallelEnvironment} ${r.cpus}`]);
-  if (r.queue !== undefined) lines.push(['-q', quotedWord('queue', r.queue)]);
-  if (r.account !== undefined) lines.push(['-A', quotedWord('account', r.account)]);
+  if (r.queue !== undefined) lines.push(['-q', encodeSgeWord('queue', r.queue)]);
+  if (r.account !== undefined) lines.push(['-A', encodeSgeWord('account', r.account)]);
   lines.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   return [...lines.map(([flag, value]) => `#$ ${flag} ${value}`), ...r.directives.map((d) => `#$ ${d}`)];
 }

@@ -103,12 +103,12 @@ describe('SGE job script', () => {
   });
 
   test("values SGE's #$ parser cannot carry are refused before submission; the rest stays literal", () => {
-    expect(() => sgeDirectives(spec({ jobName: "it's" }))).toThrow(/`jobName` "it's" cannot be used with SGE/);
+    expect(() => sgeDirectives(spec({ jobName: "it's" }))).toThrow(/`jobName` "it's" cannot contain U\+0027 \(\'\) \(at position 2\)/);
     expect(() => sgeDirectives(spec({ jobName: 'my job' }))).toThrow(/without spaces/);
     expect(() => sgeDirectives(spec({ jobName: '1st' }))).toThrow(/do not start with a digit/);
-    expect(() => sgeDirectives(spec({ queue: 'a#b' }))).toThrow(/`queue` "a#b" cannot be used with SGE: .*a #/);
+    expect(() => sgeDirectives(spec({ queue: 'a#b' }))).toThrow(/`queue` "a#b" cannot contain U\+0023 \(#\).*a #/);
     expect(() => sgeDirectives(spec({ account: 'x"y' }))).toThrow(/`account`/);
-    expect(() => sgeDirectives(spec({ account: 'proj 1' }))).toThrow(/`account` "proj 1" cannot be used with SGE: SGE refuses whitespace in it/);
+    expect(() => sgeDirectives(spec({ account: 'proj 1' }))).toThrow(/`account` "proj 1" cannot contain U\+0020 .*SGE refuses whitespace in it/);
     expect(() => sgeDirectives(spec({}, { jobDir: '/home/$USER/jobs/1' }))).toThrow(/`remoteRoot` .* choose a remoteRoot without them/);
     expect(() => sgeDirectives(spec({}, { jobDir: '/a:b/1' }))).toThrow(/`remoteRoot`/);
     const s = renderSgeScript(spec({ jobName: 'a$(touch_x)`id`' }, { jobDir: '/tmp/a b' }));

@@ -1,7 +1,28 @@
 /** SLURM as a batch dialect: what core's batch machinery needs to drive sbatch, squeue, sacct and scancel. */
-import type { BatchDialect, ResourceKey } from '@clustrix/core';
+import { TransportError, type BatchDialect, type CommandOutput, type ResourceKey } from '@clustrix/core';
 import { parseSbatchId, SACCT_FORMAT, slurmReports, SQUEUE_FORMAT } from './parse.js';
+import { slurmOptionsShape } from './profile.js';
 import { renderSlurmScript } from './render.js';
+
+/**
+ * squeue failed for another reason than "Invalid job id" (every asked job purged from slurmctld's
+ * memory, which sacct then answers): slurmctld is unreachable (restarting, overloaded). Nothing can be
+ * concluded about any job this cycle — a job sacct does not know yet (just submitted) would read as
+ * missing and end `lost` — so the cycle fails and the watcher asks again (it tolerates a run of failures).
+ */
+export function checkSqueueReached(outputs: readonly CommandOutput[]): void {
+  const sq = outputs[0];
+  if (!sq || sq.code === 0 || /Invalid job id/i.test(sq.stdout)) return;
+  throw new TransportError(`squeue cannot reach slurmctld (exit code ${sq.code}): ${sq.stdout.trim().split('\n').pop()?.slice(0, 300) ?? ''}`, { scope: 'slurm' });
+}
+
+/**
+ * sbatch failed because slurmctld refused the connection (restarting): nothing was submitted, so core
+ * may run it again. A timeout ("Socket timed out") is not safe: the job may have been accepted.
+ */
+export function sbatchRefusedSafely(output: { stdout: string; stderr: string }): boolean {
+  return /Unable to contact slurm controller \(connect failure\)/.test(`${output.stderr}\n${output.stdout}`);
+}
 
 const ALL: ResourceKey[] = [
   'cpus', 'memory', 'time', 'gpus', 'nodes', 'tasksPerNode', 'partition', 'queue', 'account', 'qos',
@@ -13,13 +34,18 @@ export const slurmDialect: BatchDialect = {
   supports: new Set(ALL),
   arrayIndex: { env: 'SLURM_ARRAY_TASK_ID', base: 0 },
   poll: { minMs: 250, maxMs: 30_000 },
+  optionsShape: slurmOptionsShape,
   render: renderSlurmScript,
   submitArgv: (scriptPath) => ['sbatch', '--parsable', scriptPath],
+  submitRefusedSafely: sbatchRefusedSafely,
   parseJobId: parseSbatchId,
   statusArgv: (ids) => [
     ['squeue', '--noheader', '--array', '--states=all', `--format=${SQUEUE_FORMAT}`, `--jobs=${ids.join(',')}`],
     ['sacct', '--noheader', '--parsable2', '--allocations', `--format=${SACCT_FORMAT}`, `--jobs=${ids.join(',')}`],
   ],
-  parseStatus: slurmReports,
+  parseStatus: (outputs, ids) => {
+    checkSqueueReached(outputs);
+    return slurmReports(outputs, ids);
+  },
   cancelArgv: (ids) => ['scancel', ...ids],
 };

@@ -3,11 +3,18 @@
  * (`--array=0-N%K`), status from ONE `squeue` + ONE `sacct` per poll cycle for all outstanding jobs.
  * A profile with `scheduler: 'slurm'` loads this package. See docs/schedulers/slurm.md.
  */
-import { batchSchedulerFactory } from '@clustrix/core';
+import { batchSchedulerFactory, type SchedulerFactory } from '@clustrix/core';
 import { slurmDialect } from './dialect.js';
+import { dialectForProfile, slurmOptionsShape } from './profile.js';
 
-export const scheduler = batchSchedulerFactory(slurmDialect);
+/** The profile's `slurmConf` (if any) goes into every command: one dialect per profile. */
+export const scheduler: SchedulerFactory = {
+  name: 'slurm',
+  optionsShape: slurmOptionsShape,
+  create: (ctx) => batchSchedulerFactory(dialectForProfile(slurmDialect, ctx.profile as Record<string, unknown>)).create(ctx),
+};
 export { slurmDialect };
+export { dialectForProfile, requeueDirective, slurmOptionsShape, type SlurmProfileOptions } from './profile.js';
 export { renderSlurmScript, slurmDirectives } from './render.js';
 export { parseSbatchId, parseSqueue, parseSacct, parseJobIdField, slurmReports } from './parse.js';
 export { mapSlurmState, SLURM_STATES, slurmWord } from './states.js';

@@ -4,10 +4,17 @@
  * `sacct --noheader --parsable2 --allocations --format=SACCT_FORMAT`.
  */
 
-/** squeue fields: id, state (long), reason, comment (only there to show how an empty field looks). */
-export const SQUEUE_FORMAT = '%i|%T|%r|%k';
-/** sacct fields. */
-export const SACCT_FORMAT = 'JobID,JobName,State,ExitCode,Reason,Elapsed,Timelimit';
+/**
+ * squeue fields: id, state (long), reason. No user-controlled field (job name, comment): a `|` in
+ * one would shift the fields after it. (Captures taken with a trailing `%k` still parse.)
+ */
+export const SQUEUE_FORMAT = '%i|%T|%r';
+/**
+ * sacct fields (NodeList last: captures made before it was added still parse). No JobName: a `|`
+ * in a job name shifted the fields and a TIMEOUT job read as COMPLETED. Captures taken with JobName
+ * as the 2nd field (test/fixtures) still parse: there the 3rd field is a state, never an exit code.
+ */
+export const SACCT_FORMAT = 'JobID,State,ExitCode,Reason,Elapsed,Timelimit,NodeList';
 import type { CommandOutput, SchedulerReport } from '@clustrix/core';
 import { describeSlurm, mapSlurmState, slurmWord } from './states.js';
 
@@ -32,6 +39,8 @@ export interface SlurmLine {
   /** sacct: run time and limit (`00:01:20`, `00:01:00`). */
   elapsed?: string;
   timelimit?: string;
+  /** sacct: the nodes the job ran on (`n1`, `n[1-2]`), to name a failed node. */
+  nodes?: string;
 }
 
 /** `690`, `690_3`, `690_[1-3,7]`, `690_[0-9%2]` → id and task list. */
@@ -69,7 +78,9 @@ export function parseSqueue(stdout: string): SlurmLine[] {
 export function parseSacct(stdout: string): SlurmLine[] {
   const out: SlurmLine[] = [];
   for (const line of stdout.split('\n')) {
-    const [id, , state, exit, reason, elapsed, timelimit] = line.trim().split('|');
+    const f = line.trim().split('|');
+    const withName = f.length > 2 && !/^\d+:\d+$/.test(f[2]!); // a capture taken with JobName as the 2nd field
+    const [id, state, exit, reason, elapsed, timelimit, nodes] = withName ? [f[0], ...f.slice(2)] : f;
     if (!id || !state || id.includes('.')) continue; // steps (.batch, .extern) if --allocations was left out
     const parsed = parseJobIdField(id);
     if (!parsed) continue;
@@ -82,6 +93,7 @@ export function parseSacct(stdout: string): SlurmLine[] {
       ...(ec ? { exitCode: Number(ec[1]), signal: Number(ec[2]) } : {}),
       ...(elapsed ? { elapsed } : {}),
       ...(timelimit ? { timelimit } : {}),
+      ...(nodes && nodes !== 'None assigned' ? { nodes: nodes.trim() } : {}),
     });
   }
   return out;
@@ -92,7 +104,9 @@ type Entry = { state: ReturnType<typeof mapSlurmState>; schedulerState: string; 
 function entry(l: SlurmLine): Entry {
   const ran = l.elapsed && l.timelimit && /^\d/.test(l.timelimit) ? `ran ${l.elapsed} of ${l.timelimit}` : undefined;
   const killed = l.signal ? `killed by signal ${l.signal}` : undefined;
-  const reason = [describeSlurm(l.word, l.reason, l.raw), killed, ran].filter(Boolean).join('; ') || undefined;
+  // NODE_FAIL / PREEMPTED: say which node, so the error names it
+  const where = l.nodes && (l.word === 'NODE_FAIL' || l.word === 'BOOT_FAIL' || l.word === 'PREEMPTED') ? `on node ${l.nodes}` : undefined;
+  const reason = [describeSlurm(l.word, l.reason, l.raw), where, killed, ran].filter(Boolean).join('; ') || undefined;
   return {
     state: mapSlurmState(l.raw),
     schedulerState: l.word,

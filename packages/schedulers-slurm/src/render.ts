@@ -1,13 +1,14 @@
 /**
- * The SLURM job script, as a pure function: `#SBATCH` directives sorted and every value quoted,
+ * The SLURM job script, as a pure function: `#SBATCH` directives sorted and every value encoded
+ * for sbatch's own tokenizer (encode.ts),
  * then core's shared body (modules, setup, runner, exit-code marker).
  */
-import { formatClock, renderBody, renderDirectives, renderScript, type BatchJobSpec } from '@clustrix/core';
-
-/** SLURM expands %j, %a... in file names: a literal % must be doubled. */
-const literal = (path: string) => path.replace(/%/g, '%%');
+import { checkJobSpec, formatClock, renderBody, renderDirectives, renderScript, type BatchJobSpec } from '@clustrix/core';
+import { encodeSbatchValue, literalPattern as literal } from './encode.js';
+import { exportDirective, requeueDirective } from './profile.js';
 
 export function slurmDirectives(spec: BatchJobSpec): string[] {
+  checkJobSpec(spec, 'slurm'); // core's control-character gate, naming the key, before any encoder runs
   const r = spec.resources;
   const dir = literal(spec.jobDir);
   const isArray = spec.count !== undefined;
@@ -16,7 +17,13 @@ export function slurmDirectives(spec: BatchJobSpec): string[] {
     ['--job-name', r.jobName ?? spec.label ?? 'clustrix'],
     ['--output', isArray ? `${dir}/logs/%a.out` : `${dir}/stdout`],
     ['--error', isArray ? `${dir}/logs/%a.err` : `${dir}/stderr`],
+    // a requeued job (node failure, preemption) runs again into the same files: keep every run's output
+    ['--open-mode', 'append'],
+    // the submitter's environment stays home: the job gets its login environment, `env` and `exportEnv` (job.json)
+    ['--export', exportDirective(spec.profile)],
   ];
+  const requeue = requeueDirective(spec.profile);
+  if (requeue) pairs.push([requeue, undefined]);
   if (isArray) pairs.push(['--array', `0-${spec.count! - 1}${spec.concurrency ? `%${spec.concurrency}` : ''}`]);
   if (r.cpus !== undefined) pairs.push(['--cpus-per-task', String(r.cpus)]);
   if (r.memoryMiB !== undefined) pairs.push(['--mem', `${r.memoryMiB}M`]);
@@ -31,7 +38,7 @@ export function slurmDirectives(spec: BatchJobSpec): string[] {
   if (r.exclusive) pairs.push(['--exclusive', undefined]);
   // B: signals the batch shell, which passes it on to the runner (renderBody's forwardSignal).
   if (spec.signalBeforeEnd) pairs.push(['--signal', `B:${spec.signalBeforeEnd.signal}@${spec.signalBeforeEnd.seconds}`]);
-  return [...renderDirectives('#SBATCH', pairs, '='), ...r.directives.map((d) => `#SBATCH ${d}`)];
+  return [...renderDirectives('#SBATCH', pairs, '=', encodeSbatchValue), ...r.directives.map((d) => `#SBATCH ${d}`)];
 }
 
 export function renderSlurmScript(spec: BatchJobSpec): string {

@@ -2,6 +2,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { readdirSync } from 'node:fs';
 import { parseJobIdField, parseSacct, parseSbatchId, parseSqueue, slurmDialect, slurmReports, mapSlurmState } from '@clustrix/schedulers-slurm';
+import { SACCT_FORMAT, SQUEUE_FORMAT } from '../src/parse.js';
 import { capture } from './fixture.js';
 
 const out = (name: string) => {
@@ -12,10 +13,13 @@ const out = (name: string) => {
 const idsOf = (name: string) => /--jobs=(\S+)/.exec(capture(name).command)![1]!.split(',');
 
 describe('the captures use the exact commands the dialect runs', () => {
-  test('squeue and sacct formats match', () => {
+  test('squeue and sacct formats match, but for the job name and comment the dialect no longer asks for', () => {
+    // Captured before issue 11 dropped the user-controlled fields (JobName, %k: a `|` in them shifted
+    // the fields after them); the parser reads both layouts (hostile-name captures below use the new one).
     const [sq, sa] = slurmDialect.statusArgv(['1']);
-    expect(capture('squeue-mixed.txt').command).toBe(`${sq!.slice(0, -1).join(' ').replace(/--format=(\S+)/, "--format='$1'")} --jobs=869,868,865,866,850,851,849`);
-    expect(capture('sacct-mixed.txt').command).toBe(`${sa!.slice(0, -1).join(' ')} --jobs=869,868,865,866,850,851,849`);
+    const withOldFields = (argv: string[]) => argv.slice(0, -1).join(' ').replace('%i|%T|%r', '%i|%T|%r|%k').replace('JobID,State', 'JobID,JobName,State');
+    expect(capture('squeue-mixed.txt').command).toBe(`${withOldFields(sq!).replace(/--format=(\S+)/, "--format='$1'")} --jobs=869,868,865,866,850,851,849`);
+    expect(capture('sacct-mixed.txt').command.replace(',NodeList', '')).toBe(`${withOldFields(sa!).replace(',NodeList', '')} --jobs=869,868,865,866,850,851,849`);
   });
 });
 
@@ -181,5 +185,22 @@ describe('situations', () => {
       state: 'pending',
       reason: 'PartitionConfig',
     });
+  });
+});
+
+describe('a job name cannot shift the status fields (issue 11)', () => {
+  test("a TIMEOUT job named 'x|COMPLETED|0:0|...' reads as timeout: the formats hold no user-controlled field", () => {
+    expect(SACCT_FORMAT).not.toMatch(/JobName|Comment|WCKey|Account/i);
+    expect(SQUEUE_FORMAT).not.toMatch(/%[jkox]/);
+    const id = idsOf('sacct-hostile-name.txt')[0]!;
+    const r = slurmReports([{ stdout: capture('squeue-hostile-name.txt').stdout, code: 0 }, { stdout: capture('sacct-hostile-name.txt').stdout, code: 0 }], [id]);
+    expect(r.get(id)).toMatchObject({ state: 'timeout', schedulerState: 'TIMEOUT' });
+    expect(parseSacct(capture('sacct-hostile-name.txt').stdout)).toMatchObject([{ jobId: id, raw: 'TIMEOUT', exitCode: 0, elapsed: '00:01:19', timelimit: '00:01:00' }]);
+  });
+
+  test('with the job name in the format (as before) the same job read as COMPLETED: why it is gone', () => {
+    const old = capture('sacct-hostile-name-with-jobname.txt').stdout;
+    expect(old.split('|')[2]).toBe('COMPLETED'); // what a split on '|' took for the state
+    expect(old).toContain('TIMEOUT');
   });
 });

@@ -16,8 +16,10 @@ const base = `.clustrix-test/${run}`;
 const home = `/home/${SSH_USER}`;
 const local = mkdtempSync(join(tmpdir(), 'clustrix-ssh-files-'));
 const canary = `/tmp/clustrix-canary-${run}`;
-/** A remoteRoot a shell would love to misread: quotes, $(...), backticks, ;, a newline, spaces. */
-const nastyRoot = `~/${base}/q '$(touch ${canary})' \`touch ${canary}\` ;touch ${canary}; "dq"\nline2`;
+/** A remoteRoot a shell would love to misread: quotes, $(...), backticks, ;, spaces. (A newline is refused: see below.) */
+const nastyRoot = `~/${base}/q '$(touch ${canary})' \`touch ${canary}\` ;touch ${canary}; "dq" line2`;
+/** Control characters never reach a script, a directive or a command line: names and paths with them are refused. */
+const noControl = (w: string): string => w.replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, '_');
 
 beforeAll(() => {
   onHost(`mkdir -p ~/${base}/nodeonly && ln -sf "$(command -v node)" ~/${base}/nodeonly/node`);
@@ -130,6 +132,20 @@ describe('external packages', () => {
   }, 60_000);
 });
 
+describe('control characters', () => {
+  test('a remoteRoot or job name with a newline is refused before anything is staged (naming the key and the character)', async () => {
+    const bad = `~/${base}/before\nafter`;
+    // withOptions checks its options before it runs anything: it throws at once
+    const err = await (async () => withOptions({ cluster: 'tb', remoteRoot: bad } as never, () => r.roundTrip([], [], {})))().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError); // BadValueError is a ConfigError too: refused before anything runs
+    expect((err as Error).message).toMatch(/remoteRoot: cannot contain U\+000A \(LF \(newline\)\) \(at position \d+\)/);
+    const named = await (async () => withOptions({ cluster: 'tb', jobName: 'a\u2028b' }, () => r.roundTrip([], [], {})))().catch((e: unknown) => e);
+    expect(named).toBeInstanceOf(ConfigError);
+    expect((named as Error).message).toMatch(/jobName: cannot contain U\+2028 \(LINE SEPARATOR\)/);
+    expect(onHost(`ls -d ~/${base}/before* 2>/dev/null | wc -l`).stdout.trim()).toBe('0');
+  }, 60_000);
+});
+
 describe('quoting fuzz', () => {
   test('1,000+ generated job names, env values and paths reach the host intact and execute nothing', async () => {
     const words = fuzzWords(1300, canary, 2024);
@@ -137,13 +153,13 @@ describe('quoting fuzz', () => {
     const perJob = 40;
     const inputDir = mkdtempSync(join(local, 'fuzz-in-'));
     // input file names: no '/', no NUL; output names: no glob characters either (they would be patterns)
-    const inputNames = fuzzWords(5, canary, 99).map((w, i) => `in ${i} ${w.replace(/[/\n\r]/g, '_')}`);
+    const inputNames = fuzzWords(5, canary, 99).map((w, i) => `in ${i} ${noControl(w).replace(/\//g, '_')}`);
     inputNames.forEach((n, i) => writeFileSync(join(inputDir, n), `input ${i}`));
     const outputDir = mkdtempSync(join(local, 'fuzz-out-'));
     const calls = Array.from({ length: jobs }, (_, j) => {
-      const jobName = words[j]!;
+      const jobName = noControl(words[j]!); // env values keep their newlines: they travel in job.json
       const env = Object.fromEntries(Array.from({ length: perJob }, (_, k) => [`FUZZ_${k}`, words[jobs + j * perJob + k]!]));
-      const outName = `out ${j} '${words[j]!.replace(/[/*?[\]{}()!\n\r]/g, '_')}'.txt`;
+      const outName = `out ${j} '${noControl(words[j]!).replace(/[/*?[\]{}()!]/g, '_')}'.txt`;
       const p = withOptions({ cluster: 'nasty', jobName, env, inputs: inputNames.map((n) => join(inputDir, n)), outputs: [outName], outputDir }, () =>
         r.roundTrip(Object.keys(env), inputNames, { [outName]: `out ${j}` }),
       );

@@ -6,8 +6,8 @@ import { CliExit, stderrLine } from '../format.js';
 export function registerClean(program: Command): void {
   program
     .command('clean')
-    .description('remove job folders on the clusters that were not touched for N days (active jobs are kept)')
-    .option('-d, --older-than <days>', 'age in days (fractions allowed; 0: every folder of an ended job)', '7')
+    .description('remove folders of ended jobs on the clusters that were not touched for N days (folders of active or unknown running jobs are kept)')
+    .option('-d, --older-than <days>', 'age in days (fractions allowed; 0: every folder of a job whose end is proven)', '7')
     .option('-c, --cluster <names>', 'only these clusters (comma-separated)')
     .option('-n, --dry-run', 'list what would be removed, remove nothing')
     .option('--forget', 'also delete the registry records of the removed jobs')
@@ -29,6 +29,7 @@ export function registerClean(program: Command): void {
         }
         for (const dir of r.removed) process.stdout.write(`${opts.dryRun ? 'would remove' : 'removed'} ${r.cluster}:${dir}\n`);
         for (const dir of r.keptActive) process.stdout.write(`kept (active) ${r.cluster}:${dir}\n`);
+        for (const dir of r.keptUnknown) process.stdout.write(`kept (not in this registry, not proven ended) ${r.cluster}:${dir}\n`);
         process.stdout.write(`${r.cluster}: ${r.removed.length} folder${r.removed.length === 1 ? '' : 's'} ${opts.dryRun ? 'to remove' : 'removed'}\n`);
       }
       if (errors) throw new CliExit(1);

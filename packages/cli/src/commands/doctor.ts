@@ -47,7 +47,8 @@ function schedulerCommands(rt: ClusterRuntime): string[] | undefined {
   if (!dialect) return undefined;
   const spec = { jobId: 'doctor', jobDir: '/tmp/doctor', command: ['true'], resources: { setup: [], modules: [], directives: [] }, profile: {} };
   const argv = [dialect.submitArgv('/tmp/doctor/job.sh', spec), ...dialect.statusArgv(['1']), dialect.cancelArgv(['1'])];
-  return [...new Set(argv.map((a) => a[0]!))];
+  // past an `env SLURM_CONF=...` prefix (a SLURM profile's slurmConf): the command itself
+  return [...new Set(argv.map((a) => (a[0] === 'env' ? (a.slice(1).find((w) => !w.includes('=')) ?? 'env') : a[0]!)))];
 }
 
 export async function runDoctor(clusterName: string | undefined, options: { cwd: string; registry?: string; timeoutS: number; skipJob?: boolean }, report: (c: Check) => void): Promise<Check[]> {
@@ -107,7 +108,9 @@ export async function runDoctor(clusterName: string | undefined, options: { cwd:
       const r = await rt.transport.exec(['sh', '-c', 'for c; do command -v "$c" >/dev/null 2>&1 || echo "$c"; done', 'clustrix-doctor', ...commands]);
       const missing = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
       if (missing.length) throw new Error(`not found on ${rt.transport.host}: ${missing.join(', ')}`);
-      return `${commands.join(', ')} found`;
+      // a scheduler that speaks one of several variants (PBS: pbspro or torque) says which, and how it knows
+      const variant = (rt.scheduler as { variant?: string }).variant;
+      return `${commands.join(', ')} found${variant ? `; ${rt.scheduler.name}: ${variant}` : ''}`;
     },
   );
   await step('remote root', 'set `remoteRoot` to a folder you can write on the cluster (a scratch or home folder shared with the nodes)', async () => {

@@ -1,10 +1,11 @@
 /**
  * `clustrix result ID`: wait for a job (attaching to it: retries and resumes go on from here if its
  * process is gone) and print its result as JSON — an array of results for an array job. A failed job
- * prints its error on stderr and exits 1.
+ * prints its error on stderr — class, code, job, scheduler state, exit code; with -v the remote stack — and exits 1.
  */
 import type { Command } from 'commander';
-import { BatchError, attach, isClustrixError } from '@clustrix/core';
+import { BatchError, attach } from '@clustrix/core';
+import { describeJobError } from '../error-report.js';
 import { CliExit, stderrLine } from '../format.js';
 
 export function registerResult(program: Command): void {
@@ -22,7 +23,8 @@ export function registerResult(program: Command): void {
           const values = err.results.map((r) => (r.status === 'fulfilled' ? r.value : { error: { name: (r.reason as Error)?.name, message: (r.reason as Error)?.message } }));
           process.stdout.write(`${JSON.stringify(values, null, opts.compact ? undefined : 2)}\n`);
         }
-        stderrLine(isClustrixError(err) || err instanceof Error ? (err.message) : String(err));
+        const verbose = Boolean(program.opts<{ verbose?: boolean }>().verbose);
+        stderrLine(describeJobError(err, verbose));
         throw new CliExit(1);
       }
     });

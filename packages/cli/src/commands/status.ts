@@ -33,6 +33,7 @@ export function registerStatus(program: Command): void {
       if (r.endedAt) lines.push(['ended', `${formatTime(r.endedAt)} (${formatAge(r.endedAt)})`]);
       if (r.outcome) lines.push(['outcome', `${r.outcome.succeeded} succeeded, ${r.outcome.failed} failed${r.outcome.error ? ` — ${r.outcome.error.name}: ${r.outcome.error.message}` : ''}`]);
       if (r.key) lines.push(['key', r.key]);
+      if (r.requeues) lines.push(['requeued', `${r.requeues.count} time${r.requeues.count > 1 ? 's' : ''} by the scheduler (node failure or preemption), last ${formatTime(r.requeues.lastAt)}${r.requeues.reason ? ` — ${r.requeues.reason}` : ''}`]);
       if (r.pending) lines.push(['next', `${r.pending.reason} (not before ${formatTime(r.pending.notBefore)})`]);
       if (status) lines.push(['now', `${status.state}${status.schedulerState ? ` (${status.schedulerState})` : ''}${status.reason ? ` — ${status.reason}` : ''}`]);
       const tasks = status && taskSummary(status);

@@ -13,7 +13,7 @@
 import { ClustrixError } from '../errors.js';
 import { JobHandle } from '../exec/job-handle.js';
 import { JobRun } from '../exec/job-run.js';
-import { currentRegistry } from '../registry/index.js';
+import { currentAttempt, currentRegistry, isActiveRecord, recordLabel } from '../registry/index.js';
 import { Batch } from './batch.js';
 
 export interface AttachOptions {
@@ -26,6 +26,13 @@ export async function attachRun(id: string, options: AttachOptions = {}): Promis
   const registry = await currentRegistry();
   const record = await registry.read(await registry.resolveId(id));
   if (!record) throw new ClustrixError(`job ${id} vanished from the registry at ${registry.dir}`, { scope: 'registry' });
+  if (record.removedAt && !isActiveRecord(record)) {
+    // Nothing to read back: say so, and leave the record as it is.
+    throw new ClustrixError(
+      `job ${record.id} (${recordLabel(record)}) ended ${record.state}${record.endedAt ? ` at ${record.endedAt}` : ''}, but its folder was removed by ${record.removedBy === 'cleanup' ? 'its `cleanup` option' : 'clean'} at ${record.removedAt}: its result is gone`,
+      { scope: record.scheduler, jobId: record.id, ...(currentAttempt(record)?.ref ? { schedulerJobId: currentAttempt(record)!.ref!.schedulerJobId } : {}) },
+    );
+  }
   return JobRun.attach(record, options.raw ? { raw: true } : {});
 }
 

@@ -1,8 +1,12 @@
 /**
  * `clustrix clean`: remove job folders on the clusters that nothing touched for N days (the folder's
- * modification time moves when the job writes its result). Folders of jobs the registry shows as
- * active are kept whatever their age. One `find` per cluster lists them; removal goes through the
- * transport. The registry records stay (marked `removedAt`) unless `forget` is set.
+ * modification time moves when the job writes its result and its exit-code marker). Only folders of
+ * jobs whose end is proven go: the registry's record says the job ended, or — a folder this registry
+ * does not know (another process or machine on the same account) — the folder carries the end
+ * marker the job script writes after the runner exits (`exit_code`; an array: one `exit_codes/<i>`
+ * per item). Every other folder is kept, whatever its age: an active job's, and an unknown one that
+ * may still be running. One shell command per cluster lists the folders with that proof; removal
+ * goes through the transport. The registry records stay (marked `removedAt`) unless `forget` is set.
  */
 import { currentConfig } from '../config/current.js';
 import { resolveCall } from '../config/resolve.js';
@@ -29,10 +33,31 @@ export interface CleanReport {
   removed: string[];
   /** Folders kept because their job is active. */
   keptActive: string[];
+  /** Folders of jobs this registry does not know and whose end the folder does not prove (they may be running). */
+  keptUnknown: string[];
   error?: string;
 }
 
 const ATTEMPT = /-r\d+$/;
+
+/**
+ * Lists `$1`'s sub-folders untouched for more than `$2` minutes, one per line as `<ended> <path>`:
+ * ended is 1 when the folder holds its end marker(s) — `exit_code`, or as many `exit_codes/*` as
+ * job.json's `items`.
+ */
+const LIST_OLD_FOLDERS = [
+  '[ -d "$1" ] || exit 0',
+  'find "$1" -mindepth 1 -maxdepth 1 -type d -mmin "+$2" | while IFS= read -r d; do',
+  '  e=0',
+  '  if [ -f "$d/exit_code" ]; then e=1',
+  '  elif [ -d "$d/exit_codes" ] && [ -f "$d/job.json" ]; then',
+  '    n=$(tr , "\\n" <"$d/job.json" | sed -n \'s/^ *"items" *: *\\([0-9][0-9]*\\).*/\\1/p\' | head -n 1)',
+  '    c=$(ls "$d/exit_codes" | wc -l)',
+  '    [ -n "$n" ] && [ "$c" -ge "$n" ] && e=1',
+  '  fi',
+  '  printf "%s %s\\n" "$e" "$d"',
+  'done',
+].join('\n');
 
 export async function cleanJobs(options: CleanOptions): Promise<CleanReport[]> {
   if (!Number.isFinite(options.olderThanDays) || options.olderThanDays < 0) {
@@ -45,22 +70,26 @@ export async function cleanJobs(options: CleanOptions): Promise<CleanReport[]> {
   const names = options.clusters ?? [...new Set(['local', ...Object.keys(config.clusters ?? {}), ...records.map((r) => r.cluster)])];
   const reports: CleanReport[] = [];
   for (const name of names) {
-    const report: CleanReport = { cluster: name, removed: [], keptActive: [] };
+    const report: CleanReport = { cluster: name, removed: [], keptActive: [], keptUnknown: [] };
     reports.push(report);
     try {
       const sample = records.find((r) => r.cluster === name);
       const rt = config.clusters?.[name] || name === 'local' || !sample ? await clusterRuntime(name, resolveCall(config, {}, { cluster: name }).profile) : await runtimeForRecord(sample);
       const jobsDir = `${rt.remoteRoot}/jobs`;
       const minutes = Math.floor(options.olderThanDays * 1440);
-      const found = await rt.transport.exec(['sh', '-c', '[ -d "$1" ] || exit 0; find "$1" -mindepth 1 -maxdepth 1 -type d -mmin "+$2"', 'clustrix-clean', jobsDir, String(minutes)]);
+      const found = await rt.transport.exec(['sh', '-c', LIST_OLD_FOLDERS, 'clustrix-clean', jobsDir, String(minutes)]);
       if (found.code !== 0) throw new Error(found.stderr.trim() || `find exited with ${found.code}`);
-      const dirs = found.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${jobsDir}/`));
+      const listed = found.stdout.split('\n').map((l) => ({ ended: l.startsWith('1 '), dir: l.slice(2).trim() })).filter((l) => l.dir.startsWith(`${jobsDir}/`));
       const gone: JobRecord[] = [];
-      for (const dir of dirs) {
+      for (const { dir, ended } of listed) {
         const folder = dir.slice(jobsDir.length + 1);
         const record = byId.get(folder.replace(ATTEMPT, ''));
         if (record && isActiveRecord(record)) {
           report.keptActive.push(dir);
+          continue;
+        }
+        if (!record && !ended) {
+          report.keptUnknown.push(dir);
           continue;
         }
         report.removed.push(dir);
@@ -74,7 +103,7 @@ export async function cleanJobs(options: CleanOptions): Promise<CleanReport[]> {
       }
       for (const r of gone) {
         if (options.forget) await registry.remove(r.id);
-        else await registry.update(r.id, (x) => void (x.removedAt = new Date().toISOString()));
+        else await registry.update(r.id, (x) => void Object.assign(x, { removedAt: new Date().toISOString(), removedBy: 'clean' }));
       }
     } catch (err) {
       report.error = (err as Error).message;

@@ -23,6 +23,11 @@ export type JobEvent =
   | { type: 'item'; jobId: string; index: number; ok: boolean; error?: unknown }
   /** Items failed for an infrastructure reason and will be submitted again after `delayMs`. */
   | { type: 'retry'; jobId: string; attempt: number; indices: number[]; reason: string; delayMs: number }
+  /**
+   * The scheduler put a started job (or array items: `indices`) back in its queue — its node failed
+   * or it was preempted — and will run it again by itself (SLURM requeue). No new attempt.
+   */
+  | { type: 'requeued'; jobId: string; attempt: number; indices?: number[]; schedulerState?: string; reason?: string }
   /** Items checkpointed before their time limit and will be resumed. */
   | { type: 'checkpoint'; jobId: string; attempt: number; indices: number[] }
   /** Every item has its final outcome. */

@@ -4,7 +4,7 @@
  */
 import { ClustrixError } from '../errors.js';
 import { runtimeForRecord } from '../exec/run-attach.js';
-import { ownerAtWork } from '../exec/supervisor-record.js';
+import { endedFields, endedWord, ownerAtWork } from '../exec/supervisor-record.js';
 import { currentRegistry } from '../registry/index.js';
 import { processAlive } from '../registry/lock.js';
 import { attemptIndices, currentAttempt, isActiveRecord, latestAttemptOf, type JobRecord } from '../registry/record.js';
@@ -80,12 +80,7 @@ export async function refreshRecords(records: JobRecord[]): Promise<JobRecord[]>
         for (const r of list) {
           const st = statuses.get(currentAttempt(r)!.jobId);
           if (!st || st.state === 'unknown' || (st.state === r.state && st.schedulerState === r.schedulerState)) continue;
-          const w = await registry.update(r.id, (x) => {
-            if (x.rev !== r.rev) return false;
-            x.state = st.state;
-            if (st.schedulerState) x.schedulerState = st.schedulerState;
-            if (st.reason) x.reason = st.reason;
-          });
+          const w = await registry.update(r.id, (x) => (x.rev !== r.rev || !isActiveRecord(x) ? false : applyRefresh(x, st)));
           if (w) byId.set(r.id, w);
         }
       } catch (err) {
@@ -94,6 +89,35 @@ export async function refreshRecords(records: JobRecord[]): Promise<JobRecord[]>
     }),
   );
   return records.map((r) => byId.get(r.id) ?? r);
+}
+
+/**
+ * What a status query says of an active record nobody may be watching. A terminal state ends the
+ * record (with its end time and its attempt's) only when nothing can go again (no retries, no
+ * checkpoints); otherwise the record stays active and says the attempt ended: the process that
+ * collects it (`clustrix result`, attach) decides on retries.
+ */
+function applyRefresh(x: JobRecord, st: JobStatus): void | false {
+  if (!isTerminal(st.state)) {
+    x.state = st.state;
+    if (st.schedulerState) x.schedulerState = st.schedulerState;
+    if (st.reason) x.reason = st.reason;
+    return;
+  }
+  const canGoAgain = (x.options.retries ?? 0) > 0 || (x.options.checkpoints ?? 0) > 0 || x.pending !== undefined;
+  const word = endedWord(st.schedulerState);
+  if (canGoAgain) {
+    if (word === x.schedulerState) return false;
+    if (word) x.schedulerState = word;
+    x.reason = `its attempt ended (${st.state}); \`clustrix result\` collects it and decides on retries`;
+    return;
+  }
+  const a = currentAttempt(x)!;
+  Object.assign(a, endedFields(st));
+  x.state = st.state;
+  x.endedAt = a.endedAt!;
+  if (word) x.schedulerState = word;
+  if (st.reason) x.reason = st.reason;
 }
 
 export interface JobStatusReport {
@@ -123,11 +147,14 @@ export async function cancelJob(id: string): Promise<JobRecord> {
     await rt.scheduler.cancel([a.ref]);
   }
   const written = await registry.update(record.id, (r) => {
+    if (!isActiveRecord(r)) return false; // already final: a cancel changes nothing
+    const now = new Date().toISOString();
     delete r.pending;
-    if (isActiveRecord(r)) {
-      r.state = 'cancelled';
-      r.reason = 'cancelled (clustrix cancel)';
-    }
+    r.state = 'cancelled';
+    r.reason = 'cancelled (clustrix cancel)';
+    delete r.schedulerState; // the last word seen (RUNNING) no longer says anything true
+    r.endedAt = now;
+    for (const x of r.attempts) if (!x.state) Object.assign(x, { state: 'cancelled', reason: 'cancelled (clustrix cancel)', endedAt: now });
   });
   return written ?? record;
 }
@@ -171,13 +198,16 @@ export async function jobLogs(id: string, options: LogOptions): Promise<void> {
     return out;
   };
   const headers = items.length * streams.length > 1;
+  let shown: string | undefined; // the stream whose header was printed last: a header only when the stream changes
   const printNew = async () => {
     for (const { label, path } of paths()) {
       const from = offsets.get(path) ?? 0;
       const r = await rt.transport.exec(['tail', '-c', `+${from + 1}`, path]);
       if (r.code !== 0 || !r.stdout) continue;
       offsets.set(path, from + Buffer.byteLength(r.stdout));
-      options.write(headers ? `==> ${label} <==\n${r.stdout}${r.stdout.endsWith('\n') ? '' : '\n'}` : r.stdout);
+      const header = headers && shown !== label ? `==> ${label} <==\n` : '';
+      shown = label;
+      options.write(headers ? `${header}${r.stdout}${r.stdout.endsWith('\n') ? '' : '\n'}` : r.stdout);
     }
   };
   await printNew();

@@ -63,6 +63,11 @@ export interface BatchDialect {
   submitArgv(scriptPath: string, spec: BatchJobSpec): string[];
   /** The scheduler's job id from the submit command's stdout. Throws when there is none. */
   parseJobId(stdout: string): string;
+  /**
+   * Optional: true when a failed submit certainly submitted nothing and may be run again (SLURM: the
+   * controller refused the connection while it restarts). Core then runs it again every 2 s, up to 30 times.
+   */
+  submitRefusedSafely?(output: { code: number; stdout: string; stderr: string }): boolean;
   /** Commands that report ALL given jobs; run together in one round trip. */
   statusArgv(ids: readonly string[]): string[][];
   /** Reports by scheduler job id, from the outputs of statusArgv's commands (same order). */

@@ -5,7 +5,7 @@
  * jobs only, in a second round trip; what it cannot explain yet waits for a grace period (accounting
  * records can lag) and then ends `lost`, or `cancelled` when Clustrix itself cancelled the job.
  */
-import type { JobRef, TaskStatus } from '../scheduler/contract.js';
+import { isTerminal, type JobRef, type TaskStatus } from '../scheduler/contract.js';
 import type { SchedulerReport } from './dialect.js';
 import type { RoundTripResult } from './round-trip.js';
 
@@ -62,4 +62,63 @@ export function explainedReport(
   for (const i of tasks) merged.set(i, explanation?.tasks?.get(i) ?? (explanation && !explanation.tasks ? explanation : fallback));
   const base = report ?? explanation ?? fallback;
   return { state: base.state, schedulerState: base.schedulerState, ...(base.reason ? { reason: base.reason } : {}), tasks: merged };
+}
+
+/** Status queries a signal exit may wait for the scheduler to say why before it counts as a crash. */
+export const SIGNAL_EXIT_QUERIES = 6;
+
+type ReportWord = Pick<SchedulerReport, 'state' | 'schedulerState' | 'reason' | 'guessed'>;
+
+/**
+ * A signal exit (exit code 128+N in the folder) can be seen before the scheduler says why: another
+ * process ran `scancel`, the runner died of SIGTERM and wrote its marker, and squeue still says
+ * RUNNING (or COMPLETING) for a moment. Such an exit is explained before it is classified: a job a
+ * Clustrix process asked to cancel (this one, or any other: CANCEL_MARKER in its folder) is
+ * cancelled; otherwise it reads as still running until the scheduler reports a terminal state, for
+ * at most `limit` status queries that asked the scheduler (a long poll that skipped the scheduler's
+ * commands does not count), and then as the crash its exit code says.
+ */
+export class SignalExits {
+  private readonly waited = new Map<string, number>();
+
+  constructor(
+    private readonly scheduler: string,
+    private readonly limit = SIGNAL_EXIT_QUERIES,
+  ) {}
+
+  /**
+   * The status of task `key` (`<id>` or `<id>[<task>]`) whose marker says `code` > 128 and whose
+   * report is not a terminal state that explains it; undefined: classify it from the exit code.
+   * `asked`: this cycle asked the scheduler (its report is fresh).
+   */
+  read(key: string, code: number, report: ReportWord | undefined, cancelRequested: boolean, asked: boolean): TaskStatus | undefined {
+    const signal = code - 128;
+    if (cancelRequested) {
+      this.waited.delete(key);
+      return { state: 'cancelled', schedulerState: report?.schedulerState ?? 'CANCELLED', exitCode: code, reason: `cancelled by Clustrix (the runner ended with signal ${signal})` };
+    }
+    if (report && isTerminal(report.state)) {
+      this.waited.delete(key); // the scheduler has spoken; failed, completed or a guess: the exit code decides
+      const says = !report.guessed && report.state !== 'completed' && report.state !== 'failed';
+      return says ? { state: report.state, schedulerState: report.schedulerState, exitCode: code, ...(report.reason ? { reason: report.reason } : {}) } : undefined;
+    }
+    const n = this.waited.get(key) ?? 0;
+    if (n >= this.limit) {
+      this.waited.delete(key);
+      const said = report ? `still said ${report.schedulerState}` : 'no longer reported it';
+      return { state: 'failed', schedulerState: report?.schedulerState ?? 'EXITED', exitCode: code, reason: `the runner ended with signal ${signal} and ${this.scheduler} ${said} after ${this.limit} status queries` };
+    }
+    if (asked) this.waited.set(key, n + 1);
+    return {
+      state: 'running',
+      schedulerState: report?.schedulerState ?? 'EXITING',
+      reason: `the runner ended with signal ${signal}; waiting for ${this.scheduler} to say why`,
+    };
+  }
+
+  /** Forget jobs not in `current` (scheduler ids) once the table grows. */
+  prune(current: ReadonlySet<string>, keep: number): void {
+    if (this.waited.size <= keep) return;
+    for (const key of this.waited.keys()) if (!current.has(key.replace(/\[\d+\]$/, ''))) this.waited.delete(key);
+  }
 }

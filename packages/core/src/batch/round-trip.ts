@@ -6,7 +6,12 @@
 import { argvToShell, quoteWord } from '../transport/shell-quote.js';
 import type { CommandOutput } from './dialect.js';
 
+import { jobFiles } from '../wire/protocol.js';
+
 const TAG = '@@clustrix-rt';
+
+/** A file Clustrix writes into a job folder before it asks the scheduler to cancel the job (any process, any machine). */
+export const CANCEL_MARKER = jobFiles.cancelRequested;
 
 export interface MarkerWait {
   /** Wait at most this long. */
@@ -57,15 +62,25 @@ export function roundTripScript(commands: readonly string[][], jobDirs: readonly
   if (wait && jobDirs.length && wait.ms >= 50) parts.push('fi');
   parts.push(`printf '%s\\n' '${TAG} markers'`);
   // one grep per 500 folders keeps each command line far below the system's limit
-  for (let i = 0; i < jobDirs.length; i += 500) parts.push(`grep -sH . ${markerGlobs(jobDirs.slice(i, i + 500))} 2>/dev/null`);
+  for (let i = 0; i < jobDirs.length; i += 500) {
+    const some = jobDirs.slice(i, i + 500);
+    parts.push(`grep -sH . ${markerGlobs(some)} ${some.map((d) => quoteWord(`${d}/${CANCEL_MARKER}`)).join(' ')} 2>/dev/null`);
+  }
   parts.push(`printf '%s\\n' '${TAG} end'`);
   return parts.join('\n');
 }
 
+export interface FolderMarkers {
+  exitCode?: number;
+  tasks: Map<number, number>;
+  /** The folder holds CANCEL_MARKER: a Clustrix process asked the scheduler to cancel the job. */
+  cancelRequested?: boolean;
+}
+
 export interface RoundTripResult {
   outputs: CommandOutput[];
-  /** job folder → exit code of the single job, or of each array task by index. */
-  markers: Map<string, { exitCode?: number; tasks: Map<number, number> }>;
+  /** job folder → exit code of the single job, or of each array task by index; whether Clustrix asked to cancel it. */
+  markers: Map<string, FolderMarkers>;
   /** False when the output was cut short (the end tag is missing). */
   complete: boolean;
   /** True when a long poll saw a job finish and skipped the scheduler's commands this time. */
@@ -85,7 +100,7 @@ export function parseRoundTrip(stdout: string, commandCount: number, jobDirs: re
     const rcLine = stdout.slice(rcAt + 1, stdout.indexOf('\n', rcAt + 1));
     outputs.push({ stdout: body, code: Number(rcLine.split(' ').pop()) });
   }
-  const markers = new Map<string, { exitCode?: number; tasks: Map<number, number> }>();
+  const markers = new Map<string, FolderMarkers>();
   for (const d of jobDirs) markers.set(d, { tasks: new Map() });
   const mStart = stdout.indexOf(`${TAG} markers\n`);
   const end = stdout.indexOf(`${TAG} end`);
@@ -95,6 +110,11 @@ export function parseRoundTrip(stdout: string, commandCount: number, jobDirs: re
       const colon = line.lastIndexOf(':');
       if (colon < 0) continue;
       const path = line.slice(0, colon);
+      if (path.endsWith(`/${CANCEL_MARKER}`)) {
+        const m = markers.get(path.slice(0, -CANCEL_MARKER.length - 1));
+        if (m) m.cancelRequested = true;
+        continue;
+      }
       const code = Number(line.slice(colon + 1).trim());
       if (!Number.isInteger(code)) continue;
       if (path.endsWith('/exit_code')) {

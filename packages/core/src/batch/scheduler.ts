@@ -14,10 +14,20 @@ import { isTerminal, type JobRef, type JobStatus, type Scheduler, type Scheduler
 import type { Transport } from '../transport/contract.js';
 import { logger } from '../util/debug.js';
 import type { BatchDialect, BatchJobSpec, SchedulerReport } from './dialect.js';
-import { DEFAULT_EXPLAIN_GRACE_MS, explainedReport, standIn, vanishedJobs } from './explain.js';
-import { parseRoundTrip, roundTripScript, type RoundTripResult } from './round-trip.js';
+import { DEFAULT_EXPLAIN_GRACE_MS, explainedReport, SignalExits, standIn, vanishedJobs } from './explain.js';
+import { CANCEL_MARKER, parseRoundTrip, roundTripScript, type FolderMarkers, type RoundTripResult } from './round-trip.js';
+import { argvToShell, quoteWord } from '../transport/shell-quote.js';
 
 export const JOB_SCRIPT = 'job.sh';
+
+/** How often, and how far apart, a submit the dialect says was refused safely is run again. */
+const SUBMIT_AGAIN = { times: 30, ms: 2000 };
+
+/** The command an argv runs, past an `env VAR=value` prefix (for messages). */
+export function commandName(argv: readonly string[]): string {
+  if (argv[0] !== 'env') return argv[0] ?? '';
+  return argv.slice(1).find((w) => !w.includes('=') && !w.startsWith('-')) ?? 'env';
+}
 
 export class BatchScheduler implements Scheduler {
   readonly name: string;
@@ -36,6 +46,8 @@ export class BatchScheduler implements Scheduler {
   /** Scheduler job ids Clustrix cancelled, and when each vanished job was first missed (explain.ts). */
   private readonly cancelled = new Set<string>();
   private readonly vanishedSince = new Map<string, number>();
+  /** Signal exits waiting for the scheduler to say why (explain.ts). */
+  private readonly signalExits: SignalExits;
   private readonly log;
 
   constructor(
@@ -48,6 +60,7 @@ export class BatchScheduler implements Scheduler {
     this.arrayIndex = dialect.arrayIndex;
     this.poll = dialect.poll ?? { minMs: 250, maxMs: 30_000 };
     this.log = logger(dialect.name);
+    this.signalExits = new SignalExits(dialect.name);
   }
 
   /** The job script this scheduler would submit (pure; for tests, docs and `--dry-run`). */
@@ -74,9 +87,14 @@ export class BatchScheduler implements Scheduler {
     const script = this.dialect.render(spec);
     await this.transport.writeFiles(request.jobDir, { [JOB_SCRIPT]: script }, { mode: 0o700 });
     const argv = this.dialect.submitArgv(`${request.jobDir}/${JOB_SCRIPT}`, spec);
-    const out = await this.transport.exec(argv);
+    let out = await this.transport.exec(argv);
+    for (let n = 1; out.code !== 0 && n <= SUBMIT_AGAIN.times && this.dialect.submitRefusedSafely?.(out); n++) {
+      this.log('%s refused job %s without submitting it (%s): again in %d ms (%d/%d)', commandName(argv), request.jobId, (out.stderr || out.stdout).trim().split('\n').pop(), SUBMIT_AGAIN.ms, n, SUBMIT_AGAIN.times);
+      await new Promise((r) => setTimeout(r, SUBMIT_AGAIN.ms));
+      out = await this.transport.exec(argv);
+    }
     if (out.code !== 0) {
-      throw new SubmitError(`${argv[0]} refused job ${request.jobId} (exit code ${out.code}): ${(out.stderr || out.stdout).trim()}`, {
+      throw new SubmitError(`${commandName(argv)} refused job ${request.jobId} (exit code ${out.code}): ${(out.stderr || out.stdout).trim()}`, {
         scope: this.name,
         jobId: request.jobId,
         exitCode: out.code,
@@ -106,7 +124,10 @@ export class BatchScheduler implements Scheduler {
     const commands = ids.length ? this.dialect.statusArgv(ids) : [];
     const dirs = refs.map((r) => r.jobDir);
     const known = dirs.reduce((n, d) => n + (this.markersSeen.get(d) ?? 0), 0);
-    const wait = options.waitMs ? { ms: options.waitMs, known } : undefined;
+    // A long poll may skip the scheduler's commands when a job finished (reusing the last reports), but
+    // not while a job has no last report: it would read as missing, cycle after cycle, and end `lost`.
+    const unreported = ids.some((id) => !this.lastReports.has(id));
+    const wait = options.waitMs && !unreported ? { ms: options.waitMs, known } : undefined;
     // The script goes on stdin: with thousands of jobs it is far larger than one argument may be (E2BIG).
     const script = roundTripScript(commands, dirs, wait);
     const out = await this.transport.exec(['sh', '-s'], { stdin: script, ...(options.signal ? { signal: options.signal } : {}) });
@@ -121,7 +142,8 @@ export class BatchScheduler implements Scheduler {
       throw new TransportError(`the status command was cut short (exit code ${out.code}): ${out.stderr.trim().slice(-500)}`, { scope: this.name });
     }
     const reports = rt.skipped ? new Map<string, SchedulerReport>() : this.dialect.parseStatus(rt.outputs, ids);
-    if (!rt.skipped && this.dialect.explainArgv) await this.explainVanished(refs, reports, rt.markers, options.signal);
+    const cancelRequested = (ref: JobRef) => this.cancelled.has(ref.schedulerJobId) || rt.markers.get(ref.jobDir)?.cancelRequested === true;
+    if (!rt.skipped && this.dialect.explainArgv) await this.explainVanished(refs, reports, rt.markers, cancelRequested, options.signal);
     if (rt.skipped) {
       for (const id of ids) {
         const last = this.lastReports.get(id);
@@ -133,14 +155,25 @@ export class BatchScheduler implements Scheduler {
     }
     const result = new Map<string, JobStatus>();
     for (const ref of refs) {
-      result.set(ref.jobId, merge(ref, reports.get(ref.schedulerJobId), rt.markers.get(ref.jobDir)));
+      const signalExit: SignalExitReader = (task, code, report) =>
+        this.signalExits.read(`${ref.schedulerJobId}${task === undefined ? '' : `[${task}]`}`, code, report, cancelRequested(ref), !rt.skipped);
+      const merged = merge(ref, reports.get(ref.schedulerJobId), rt.markers.get(ref.jobDir), signalExit);
+      result.set(ref.jobId, cancelRequested(ref) ? asCancelled(merged) : merged);
     }
+    this.signalExits.prune(new Set(ids), refs.length * 2 + 100);
     return result;
   }
 
   /** Ask the dialect about jobs that left the scheduler without an exit-code marker; fill `reports` in. */
-  private async explainVanished(refs: readonly JobRef[], reports: Map<string, SchedulerReport>, markers: RoundTripResult['markers'], signal?: AbortSignal): Promise<void> {
+  private async explainVanished(
+    refs: readonly JobRef[],
+    reports: Map<string, SchedulerReport>,
+    markers: RoundTripResult['markers'],
+    cancelRequested: (ref: JobRef) => boolean,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const vanished = vanishedJobs(refs, reports, markers);
+    const cancelledIds = new Set(refs.filter(cancelRequested).map((r) => r.schedulerJobId));
     const current = new Set(refs.map((r) => r.schedulerJobId));
     for (const id of this.vanishedSince.keys()) if (current.has(id) && !vanished.has(id)) this.vanishedSince.delete(id);
     // status() may be asked about a few jobs only: forget other jobs' entries only when they pile up
@@ -159,17 +192,22 @@ export class BatchScheduler implements Scheduler {
     for (const [id, tasks] of vanished) {
       const since = this.vanishedSince.get(id) ?? now;
       this.vanishedSince.set(id, since);
-      const how = this.cancelled.has(id) ? 'cancelled' : now - since >= grace ? 'lost' : 'waiting';
+      const how = cancelledIds.has(id) ? 'cancelled' : now - since >= grace ? 'lost' : 'waiting';
       this.log('%s left %s without an exit code%s', id, this.name, explained.has(id) ? ': explained' : ` (${how})`);
       reports.set(id, explainedReport(reports.get(id), explained.get(id), tasks, standIn(how, this.name, grace)));
     }
   }
 
+  /**
+   * Cancel: first mark each job folder (CANCEL_MARKER, so that every process watching the job reads
+   * its end as a cancel, not a crash), then run the dialect's cancel command; one remote command.
+   */
   async cancel(refs: readonly JobRef[]): Promise<void> {
     if (!refs.length) return;
     for (const r of refs) this.cancelled.add(r.schedulerJobId);
     const argv = this.dialect.cancelArgv(refs.map((r) => r.schedulerJobId));
-    const out = await this.transport.exec(argv);
+    const marks = refs.map((r) => `[ -d ${quoteWord(r.jobDir)} ] && printf '1\\n' > ${quoteWord(`${r.jobDir}/${CANCEL_MARKER}`)}`);
+    const out = await this.transport.exec(['sh', '-s'], { stdin: `${marks.join('\n')}\n${argvToShell(argv)}\n` });
     if (out.code !== 0) {
       this.log('%s exited %d: %s', argv[0], out.code, out.stderr.trim());
       throw new ClustrixError(`${argv[0]} failed (exit code ${out.code}): ${(out.stderr || out.stdout).trim()}`, {
@@ -181,12 +219,25 @@ export class BatchScheduler implements Scheduler {
   }
 }
 
-function fromExit(code: number, report?: { schedulerState: string; state: TaskStatus['state']; reason?: string; guessed?: boolean }): TaskStatus {
+type ReportWord = { schedulerState: string; state: TaskStatus['state']; reason?: string; guessed?: boolean };
+
+/**
+ * Reads a signal exit (code > 128) the report does not explain: the task (`undefined` for a single
+ * job), the code, the report; undefined to classify it from the exit code (see SignalExits).
+ */
+export type SignalExitReader = (task: number | undefined, code: number, report: ReportWord | undefined) => TaskStatus | undefined;
+
+function fromExit(code: number, report?: ReportWord, signalExit?: SignalExitReader, task?: number, signalReport: ReportWord | undefined = report): TaskStatus {
   // The scheduler's word explains an abnormal end better than the bare exit code (unless it only guessed).
   if (report && !report.guessed && isTerminal(report.state) && report.state !== 'completed' && report.state !== 'failed') {
     return { state: report.state, schedulerState: report.schedulerState, exitCode: code, ...(report.reason ? { reason: report.reason } : {}) };
   }
-  return { state: code === 0 ? 'completed' : 'failed', schedulerState: report?.schedulerState ?? 'EXITED', exitCode: code };
+  const explained = code > 128 ? signalExit?.(task, code, signalReport) : undefined;
+  if (explained) return explained;
+  // The job ended by its own exit code: a scheduler word that is not final yet (RUNNING, SGE's `t`/`r`) is stale and
+  // would mislead whoever reads the error's schedulerState, so it says EXITED then.
+  const word = report && isTerminal(report.state) ? report.schedulerState : 'EXITED';
+  return { state: code === 0 ? 'completed' : 'failed', schedulerState: word, exitCode: code };
 }
 
 function fromReport(r: { state: TaskStatus['state']; schedulerState: string; reason?: string; exitCode?: number }): TaskStatus {
@@ -199,9 +250,9 @@ function fromReport(r: { state: TaskStatus['state']; schedulerState: string; rea
 }
 
 /** One job's status from what the scheduler reports and what its folder holds. */
-export function merge(ref: JobRef, report: SchedulerReport | undefined, marker: { exitCode?: number; tasks: Map<number, number> } | undefined): JobStatus {
+export function merge(ref: JobRef, report: SchedulerReport | undefined, marker: Pick<FolderMarkers, 'exitCode' | 'tasks'> | undefined, signalExit?: SignalExitReader): JobStatus {
   if (ref.count === undefined) {
-    if (marker?.exitCode !== undefined) return fromExit(marker.exitCode, report);
+    if (marker?.exitCode !== undefined) return fromExit(marker.exitCode, report, signalExit);
     return report ? fromReport(report) : { state: 'unknown' };
   }
   const tasks = new Map<number, TaskStatus>();
@@ -209,7 +260,7 @@ export function merge(ref: JobRef, report: SchedulerReport | undefined, marker: 
   for (let i = 0; i < ref.count; i++) {
     const code = marker?.tasks.get(i);
     const t = report?.tasks?.get(i);
-    if (code !== undefined) tasks.set(i, fromExit(code, t));
+    if (code !== undefined) tasks.set(i, fromExit(code, t, signalExit, i, t ?? (report && !report.tasks ? report : undefined)));
     else if (t) tasks.set(i, fromReport(t));
     else if (report && !report.tasks) tasks.set(i, fromReport(report));
     else {
@@ -221,6 +272,17 @@ export function merge(ref: JobRef, report: SchedulerReport | undefined, marker: 
   const all = [...tasks.values()];
   const agg = aggregate(all.map((t) => (t.state === 'unknown' ? { ...t, state: report ? 'pending' : 'unknown' } : t)));
   return { ...agg, tasks };
+}
+
+/**
+ * A job Clustrix asked to cancel that then ended `failed` or `lost` (the scheduler's word for a killed
+ * job, e.g. PBS's exit status of a deleted job) ended because of the cancel.
+ */
+function asCancelled(status: JobStatus): JobStatus {
+  const one = (t: TaskStatus): TaskStatus =>
+    t.state === 'failed' || t.state === 'lost' ? { ...t, state: 'cancelled', reason: `cancelled by Clustrix${t.reason ? `; ${t.reason}` : ''}` } : t;
+  const tasks = status.tasks ? new Map([...status.tasks].map(([i, t]) => [i, one(t)] as const)) : undefined;
+  return { ...one(status), ...(tasks ? { tasks } : {}) };
 }
 
 /** A SchedulerFactory for a dialect: what a batch scheduler package exports. */

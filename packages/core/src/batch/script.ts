@@ -1,18 +1,44 @@
 /**
- * Pieces every batch job script shares: sorted, quoted directives and the body that loads modules,
+ * Pieces every batch job script shares: sorted, encoded directives and the body that loads modules,
  * runs the setup lines, starts the runner and records its exit code in the job folder (the
- * completion marker). Values are quoted with the same single-quote rule as every shell word;
- * SLURM, PBS and SGE read `#SBATCH`/`#PBS`/`#$` values the same way.
+ * completion marker). Directive values are encoded by the scheduler's own encoder (each directive
+ * parser has its own grammar: see each scheduler package's encode.ts); body words are single-quoted for
+ * bash. Every value first passes core's control-character gate (checkJobSpec, resources/gate.ts).
  */
+import { checkPrintable } from '../resources/gate.js';
 import { quoteWord } from '../transport/shell-quote.js';
 import { argvToShell } from '../transport/shell-quote.js';
 import type { BatchJobSpec } from './dialect.js';
 
-/** `[flag, value?]` pairs → directive lines, sorted by flag, every value quoted. */
-export function renderDirectives(prefix: string, pairs: ReadonlyArray<readonly [string, string | undefined]>, separator: '=' | ' '): string[] {
+/** Encodes one directive value for its parser (`flag` says which option it is), or throws a BadValueError. */
+export type DirectiveEncoder = (flag: string, value: string) => string;
+
+/** `[flag, value?]` pairs → directive lines, sorted by flag, every value encoded (POSIX single quotes unless told). */
+export function renderDirectives(
+  prefix: string,
+  pairs: ReadonlyArray<readonly [string, string | undefined]>,
+  separator: '=' | ' ',
+  encode: DirectiveEncoder = (_flag, value) => quoteWord(value),
+): string[] {
   return [...pairs]
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .map(([flag, value]) => (value === undefined ? `${prefix} ${flag}` : `${prefix} ${flag}${separator}${quoteWord(value)}`));
+    .map(([flag, value]) => (value === undefined ? `${prefix} ${flag}` : `${prefix} ${flag}${separator}${encode(flag, value)}`));
+}
+
+/**
+ * The gate for everything of a job spec that reaches the script or a command line: the label
+ * (`Class.method`), the job folder (from `remoteRoot`), the runner's argv and every resource string.
+ * Throws a BadValueError (code BAD_VALUE) naming the key; renderBody calls it, so every dialect does.
+ */
+export function checkJobSpec(spec: BatchJobSpec, scope = 'core'): void {
+  if (spec.label !== undefined) checkPrintable('label (Class.method)', spec.label, scope);
+  checkPrintable('remoteRoot (job folder)', spec.jobDir, scope);
+  spec.command.forEach((w, i) => checkPrintable(`command[${i}]`, w, scope));
+  const r = spec.resources;
+  for (const k of ['account', 'qos', 'constraint', 'jobName', 'queue'] as const) if (r[k] !== undefined) checkPrintable(k, r[k], scope);
+  r.directives.forEach((d, i) => checkPrintable(`directives[${i}]`, d, scope));
+  r.modules.forEach((m, i) => checkPrintable(`modules[${i}]`, m, scope));
+  r.setup.forEach((l, i) => checkPrintable(`setup[${i}]`, l, scope, { allowTab: true }));
 }
 
 export interface BodyOptions {
@@ -30,6 +56,7 @@ export interface BodyOptions {
 
 /** The script body after the directives. */
 export function renderBody(spec: BatchJobSpec, options: BodyOptions = {}): string[] {
+  checkJobSpec(spec);
   const dir = quoteWord(spec.jobDir);
   const lines: string[] = [`# clustrix job ${spec.jobId}`];
   for (const m of spec.resources.modules) lines.push(`module load ${quoteWord(m)}`);

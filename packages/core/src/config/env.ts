@@ -22,7 +22,7 @@ function camel(upperSnake: string): string {
   return upperSnake.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-const LIST_KEYS = new Set(['setup', 'modules', 'directives', 'inputs', 'outputs', 'externals']);
+const LIST_KEYS = new Set(['setup', 'modules', 'directives', 'inputs', 'outputs', 'externals', 'exportEnv']);
 
 function coerce(key: string, raw: string): unknown {
   try {

@@ -27,6 +27,8 @@ export const transportShape = {
   knownHostsFile: z.union([nonEmpty, z.array(nonEmpty)]),
   /** `strict` (default): unknown or changed host keys are refused. `accept-new`: unknown keys are added. */
   hostKeyPolicy: z.enum(['strict', 'accept-new']),
+  /** Also accept `ssh-rsa` host key signatures (RSA with SHA-1), for old servers. Default false. */
+  allowSha1Rsa: z.boolean(),
   /** Jump host(s), as in ssh -J: 'user@jump:22,other'. Default: ~/.ssh/config ProxyJump. */
   proxyJump: nonEmpty,
   /** ssh config file to read. Default ~/.ssh/config; false to ignore it. */

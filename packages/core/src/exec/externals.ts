@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { BundleError } from '../errors.js';
 import type { ExternalPackage } from '../ship/native-externals.js';
 import type { Transport } from '../transport/contract.js';
+import { PICK_HASHER, StagingChecker, stagingChecker, TREE_DIGEST } from '../transport/staging-trust.js';
 import { logger } from '../util/debug.js';
 import { sha256 } from '../util/hash.js';
 
@@ -44,7 +45,10 @@ export function depsPlan(externals: readonly ExternalPackage[], moduleFile: stri
   return { hash, packages, ...(lockfile ? { lockfile } : {}) };
 }
 
+/** The install; `.installed` records the digest of the installed files, checked on every reuse (transport/staging-trust.ts). */
 const INSTALL_SCRIPT = `dir=$1 pkg=$2 prep=$3 node=$4
+${PICK_HASHER}
+${TREE_DIGEST}
 eval "$prep"
 case $node in */*) PATH=\${node%/*}:$PATH; export PATH;; esac
 command -v npm >/dev/null 2>&1 || { echo "npm is not on PATH (after setup)" >&2; exit 127; }
@@ -54,9 +58,9 @@ printf '%s\\n' "$pkg" >"$tmp/package.json"
 cd -- "$tmp" || exit 1
 npm install --omit=dev --no-audit --no-fund --loglevel=error >npm.log 2>&1 || { tail -n 40 npm.log >&2; cd /; rm -rf -- "$tmp"; exit 1; }
 cd / || exit 1
+tree_digest "$tmp" >"$tmp/.installed" || { rm -rf -- "$tmp"; exit 1; }
 if [ -e "$dir" ]; then rm -rf -- "$tmp"; else mv -- "$tmp" "$dir" || rm -rf -- "$tmp"; fi
 [ -d "$dir/node_modules" ] || { echo "install finished but $dir/node_modules is missing" >&2; exit 1; }
-printf '' >"$dir/.installed"
 `;
 
 const installs = new WeakMap<Transport, Map<string, Promise<string>>>();
@@ -77,7 +81,15 @@ export function ensureRemoteDeps(transport: Transport, remoteRoot: string, plan:
 
 async function install(transport: Transport, remoteRoot: string, plan: DepsPlan, prep: string, nodePath: string): Promise<string> {
   const dir = `${remoteRoot}/deps/${plan.hash}`;
-  if (await transport.exists(`${dir}/.installed`)) return dir;
+  if (StagingChecker.supports(transport)) {
+    // Reused only when every file is ours, none writable by others, and their digest is the one recorded at install.
+    const [state] = await stagingChecker(transport, remoteRoot).check([{ kind: 'tree', path: dir }]);
+    if (state === 'ok') return dir;
+    if (state !== 'missing') {
+      log('installed packages in %s on %s are %s: installing them again', dir, transport.host, state === 'unsafe' ? 'not all ours or writable by others' : 'not what was installed');
+      await transport.remove(dir, { recursive: true });
+    }
+  } else if (await transport.exists(`${dir}/.installed`)) return dir;
   await transport.mkdir(`${remoteRoot}/deps`, { mode: 0o700 });
   const pkg = JSON.stringify({
     name: 'clustrix-remote-deps',
@@ -94,7 +106,7 @@ async function install(transport: Transport, remoteRoot: string, plan: DepsPlan,
     const culprits = (named.length ? named : plan.packages).map((p) => `${p.name}@${p.version}`).join(', ');
     throw new BundleError(
       `cannot install ${culprits} on ${transport.host} (left out of the bundle: ${list}). npm said:\n${said.split('\n').slice(-12).join('\n')}\n` +
-        `Install ${named.length === 1 ? 'it' : 'them'} there yourself (mkdir -p ${dir} && cd ${dir} && npm install ${plan.packages.map((p) => `${p.name}@${p.version}`).join(' ')} && touch .installed), ` +
+        `Install ${named.length === 1 ? 'it' : 'them'} there yourself (mkdir -p ${dir} && cd ${dir} && npm install ${plan.packages.map((p) => `${p.name}@${p.version}`).join(' ')} && find node_modules -type f -exec sha256sum {} + | LC_ALL=C sort -k2 | sha256sum | cut -c1-64 >.installed), ` +
         `or drop ${named.length === 1 ? 'it' : 'them'} from \`externals\` if ${named.length === 1 ? 'it' : 'they'} can be bundled`,
       { scope: transport.kind },
     );

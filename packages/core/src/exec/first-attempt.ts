@@ -5,6 +5,7 @@
  */
 import { homedir } from 'node:os';
 import type { JobOptions } from '../options.js';
+import { jobEnv } from '../resources/export-env.js';
 import type { JobRef } from '../scheduler/contract.js';
 import { bundleModule, defaultCacheDir } from '../ship/bundler.js';
 import { exportNameOf, type ClassModule } from '../ship/locate.js';
@@ -64,7 +65,7 @@ export async function submitFirstAttempt(input: FirstAttemptInput): Promise<Firs
     bundle: bundlePath,
     target: { exportName, className: info.cls.name, method: info.method, static: info.isStatic },
     submittedAt: new Date().toISOString(),
-    ...(options.env && Object.keys(options.env).length ? { env: options.env } : {}),
+    ...(jobEnv(options) ? { env: jobEnv(options)! } : {}),
     ...(input.checkpoint ? { checkpoint: input.checkpointTimer !== undefined ? { timerSeconds: input.checkpointTimer } : {} } : {}),
   };
   const files: Record<string, string> = {};

@@ -75,6 +75,6 @@ export async function settleOutputsAndCleanup(rt: ClusterRuntime, registry: JobR
   if (policy === 'keep' || !attempts.length) return;
   if (policy === 'always' || record.state === 'completed') {
     await Promise.all(attempts.map((a) => rt.transport.remove(a.jobDir, { recursive: true }).catch(() => undefined)));
-    await registry.update(record.id, (r) => void (r.removedAt = new Date().toISOString())).catch(() => undefined);
+    await registry.update(record.id, (r) => (r.removedAt ? false : void Object.assign(r, { removedAt: new Date().toISOString(), removedBy: 'cleanup' }))).catch(() => undefined);
   }
 }

@@ -83,6 +83,19 @@ export class Tally {
   }
 }
 
+/**
+ * A record that is already final (ended by another process, by `clustrix cancel`, or collected
+ * before) keeps its state and times: a later read (`result`, `attach`) only fills in what is missing.
+ */
+export function keepFinal(r: JobRecord, tally: Tally): false | void {
+  const missing = !r.endedAt || !r.outcome || r.attempts.some((a) => a.ref && !a.state);
+  if (!missing) return false;
+  const at = r.endedAt ?? new Date().toISOString();
+  r.endedAt = at;
+  r.outcome ??= { succeeded: tally.succeeded, failed: tally.failed, ...(tally.firstError ? { error: tally.firstError } : {}) };
+  for (const a of r.attempts) if (a.ref && !a.state) Object.assign(a, { state: r.state as JobState, endedAt: at });
+}
+
 /** Write how the job ended into its record: the state (completed only when every item succeeded), the outcome. */
 export function endRecord(r: JobRecord, tally: Tally, last: JobStatus | undefined, isArray: boolean, cancelled: boolean): void {
   const ok = tally.failed === 0;

@@ -15,6 +15,7 @@ import { logger } from '../util/debug.js';
 import {
   attemptIndices,
   currentAttempt,
+  isActiveRecord,
   itemCounts,
   latestAttemptOf,
   type AttemptRecord,
@@ -23,12 +24,13 @@ import {
 } from '../registry/record.js';
 import type { JobRegistry } from '../registry/store.js';
 import { emitJobEvent } from '../api/events.js';
+import { RequeueTracker, type Requeue } from '../scheduler/requeue.js';
 import { submitNextAttempt, type NextAttemptPlan } from './attempts.js';
 import type { ClusterRuntime } from './cluster.js';
 import type { Outcome } from './collect.js';
 import { collectTask, storedStatus, type CollectExtras } from './attempt-collect.js';
 import { backoffMs, classify, retryPolicyOf, type RetryPolicy } from './retry-policy.js';
-import { endedFields, endRecord, ownerAtWork, RecordBook, Tally } from './supervisor-record.js';
+import { endedFields, endRecord, keepFinal, ownerAtWork, RecordBook, Tally } from './supervisor-record.js';
 
 const log = logger('retry');
 
@@ -207,10 +209,13 @@ export class Supervisor {
       }
     };
     const pending: Promise<void>[] = [];
+    const requeues = new RequeueTracker();
     const final = await this.rt.watcher.watch(a.ref!, {
       ...(this.isArray ? { onTask: (t: number, st: TaskStatus) => void pending.push(handle(t, st)) } : {}),
       onStatus: (st: JobStatus) => {
         this.lastStatus = st;
+        const back = requeues.see(st);
+        if (back.length) this.noteRequeues(a, indices, back);
         if (st.state !== 'unknown') this.setState(st.state, st);
       },
     });
@@ -222,8 +227,9 @@ export class Supervisor {
     const delay = planned.retry.length ? backoffMs(retryNumber, this.policy) : 0;
     const reason = this.describePlan(planned);
     await this.persist((r) => {
+      if (!isActiveRecord(r)) return false; // ended elsewhere (`clustrix cancel`): it stays as it was written
       const mine = r.attempts.find((x) => x.n === a.n);
-      if (mine) Object.assign(mine, endedFields(final));
+      if (mine && !mine.state) Object.assign(mine, endedFields(final));
       if (goesAgain) {
         r.pending = { retry: planned.retry, resume: planned.resume, notBefore: new Date(Date.now() + delay).toISOString(), reason };
         r.state = 'retrying';
@@ -237,6 +243,18 @@ export class Supervisor {
       this.hooks.onState?.('retrying');
     }
     return planned;
+  }
+
+  /** The scheduler requeued started work by itself (SLURM: node failure, preemption): say so, count it. */
+  private noteRequeues(a: AttemptRecord, indices: number[], back: Requeue[]): void {
+    const items = this.isArray ? back.filter((r) => r.task !== undefined).map((r) => indices[r.task!]!) : undefined;
+    const { schedulerState, reason } = back[0]!;
+    log('job %s: requeued by %s%s', this.record.id, this.rt.scheduler.name, reason ? ` (${reason})` : '');
+    emitJobEvent({ type: 'requeued', jobId: this.record.id, attempt: a.n, ...(items ? { indices: items } : {}), ...(schedulerState ? { schedulerState } : {}), ...(reason ? { reason } : {}) });
+    void this.persist((r) => {
+      if (!isActiveRecord(r)) return false;
+      r.requeues = { count: (r.requeues?.count ?? 0) + back.length, lastAt: new Date().toISOString(), ...(reason ? { reason } : {}) };
+    });
   }
 
   private describePlan(p: Planned): string {
@@ -350,8 +368,10 @@ export class Supervisor {
     this.record.state = state;
     this.hooks.onState?.(state, status);
     if (previous !== state) emitJobEvent({ type: 'state', jobId: this.record.id, state, ...(status?.schedulerState ? { schedulerState: status.schedulerState } : {}) });
+    // The record turns final in finish() only, once every item is classified (a failed attempt may go again).
+    if (isTerminal(state as JobState)) return;
     void this.persist((r) => {
-      if (isTerminal(r.state as JobState) && r.state !== 'unknown') return false;
+      if (!isActiveRecord(r)) return false;
       r.state = state;
       if (status?.schedulerState) r.schedulerState = status.schedulerState;
     });
@@ -363,6 +383,7 @@ export class Supervisor {
     }
     const ok = this.tally.failed === 0;
     await this.persist((r) => {
+      if (!isActiveRecord(r)) return keepFinal(r, this.tally);
       endRecord(r, this.tally, this.lastStatus, this.isArray, this.cancelled);
       if (this.retryFailure) r.reason = this.retryFailure;
     });

@@ -177,7 +177,8 @@ export class Watcher {
     w.misses = 0;
     w.last = status;
     const changed = !prev || prev.state !== status.state || prev.schedulerState !== status.schedulerState;
-    if (changed) w.onStatus?.(status);
+    // an array task's move (e.g. requeued: running → pending) is news for onStatus even when the whole is not
+    if (changed || tasksMoved(prev, status)) w.onStatus?.(status);
     let taskChanged = false;
     if (status.tasks && w.onTask) {
       for (const [index, t] of status.tasks) {
@@ -200,4 +201,11 @@ export class Watcher {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
+}
+
+/** True when some array task's state differs from the previous status. */
+function tasksMoved(prev: JobStatus | undefined, status: JobStatus): boolean {
+  if (!status.tasks || !prev?.tasks) return false;
+  for (const [i, t] of status.tasks) if (prev.tasks.get(i)?.state !== t.state) return true;
+  return false;
 }

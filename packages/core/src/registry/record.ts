@@ -81,8 +81,12 @@ export interface JobRecord {
   inputs?: string[];
   /** How it ended. */
   outcome?: { succeeded: number; failed: number; error?: { name: string; message: string } };
-  /** Set by `clustrix clean` when the remote folders were removed. */
+  /** Times the scheduler requeued a started job or item by itself (node failure, preemption), and the last one. */
+  requeues?: { count: number; lastAt: string; reason?: string };
+  /** Set by `clustrix clean` (or the `cleanup` option) when the remote folders were removed. */
   removedAt?: string;
+  /** What removed them. */
+  removedBy?: 'clean' | 'cleanup';
   /** Bumped on every write. */
   rev: number;
 }

@@ -1,10 +1,12 @@
 /**
  * The resource model in one normalized form that every scheduler renders from: parsed times and
  * memory, `partition`/`queue` folded together, values checked for what no scheduler can take
- * (newlines in a directive or a job name). A bad value is a ConfigError naming the key.
+ * (control characters, through core's one gate: resources/gate.ts). A bad value is a ConfigError
+ * (BadValueError, code BAD_VALUE, for a character that cannot be written) naming the key.
  */
 import { ConfigError } from '../errors.js';
 import type { JobOptions } from '../options.js';
+import { checkPrintable } from './gate.js';
 import { parseMemory, parseTime } from './parse.js';
 
 export interface Gpus {
@@ -31,10 +33,15 @@ export interface Resources {
   directives: string[];
 }
 
-function noNewline(key: string, value: string | undefined, scope: string): void {
-  if (value !== undefined && /[\r\n\0]/.test(value)) {
-    throw new ConfigError(`\`${key}\` cannot contain a newline or NUL: ${JSON.stringify(value)}`, { keyPath: key, scope });
-  }
+/** Every string of the resource model goes through core's control-character gate (gate.ts). */
+function gateResources(r: Resources, options: JobOptions, scope: string): void {
+  for (const k of ['account', 'qos', 'constraint', 'jobName', 'queue'] as const) if (r[k] !== undefined) checkPrintable(k, r[k], scope);
+  r.directives.forEach((d, i) => checkPrintable(`directives[${i}]`, d, scope));
+  r.modules.forEach((m, i) => checkPrintable(`modules[${i}]`, m, scope));
+  r.setup.forEach((l, i) => checkPrintable(`setup[${i}]`, l, scope, { allowTab: true }));
+  // env VALUES travel in job.json, never in a script; their names become variable names on the node
+  for (const name of Object.keys(options.env ?? {})) checkPrintable(`env.${name}`, name, scope);
+  (options.exportEnv ?? []).forEach((name, i) => checkPrintable(`exportEnv[${i}]`, name, scope));
 }
 
 export function normalizeResources(options: JobOptions, scope = 'config'): Resources {
@@ -65,8 +72,6 @@ export function normalizeResources(options: JobOptions, scope = 'config'): Resou
   }
   const queue = options.partition ?? options.queue;
   if (queue !== undefined) r.queue = queue;
-  for (const k of ['account', 'qos', 'constraint', 'jobName', 'queue'] as const) noNewline(k, r[k], scope);
-  r.directives.forEach((d, i) => noNewline(`directives[${i}]`, d, scope));
-  r.modules.forEach((m, i) => noNewline(`modules[${i}]`, m, scope));
+  gateResources(r, options, scope);
   return r;
 }

@@ -1,3 +1,7 @@
+import { allocationFromEnv, type JobAllocation } from './allocation.js';
+
+export type { JobAllocation } from './allocation.js';
+
 /**
  * What a running job knows about itself. The runner sets it before it imports the user's code;
  * `@cluster` methods see it and run directly instead of submitting again.
@@ -17,11 +21,21 @@ export interface JobEnvironment {
   scheduler: string;
   /** Host name of the node. */
   hostname: string;
+  /**
+   * The nodes the job holds and where this process is among them (read from the scheduler's
+   * environment when first asked): with `nodes: 2` on SLURM, `{ nodes: ['n1', 'n2'], node: 'n1',
+   * rank: 0, nodeCount: 2, restarts: 0 }`; run `srun` from the method to use all of them.
+   */
+  readonly allocation?: JobAllocation;
 }
 
 const KEY = Symbol.for('clustrix.job');
 
 export function setJobEnvironment(env: JobEnvironment | undefined): void {
+  if (env && !Object.getOwnPropertyDescriptor(env, 'allocation')) {
+    let cached: JobAllocation | undefined;
+    Object.defineProperty(env, 'allocation', { enumerable: true, configurable: true, get: () => (cached ??= allocationFromEnv(process.env, env.hostname)) });
+  }
   (globalThis as Record<symbol, unknown>)[KEY] = env;
 }
 

@@ -3,7 +3,7 @@
  * state from the job folder and the pids recorded in their reference, and cancelling them by
  * killing those process groups.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobFiles } from '../wire/protocol.js';
 import { aggregate } from './aggregate.js';
@@ -41,6 +41,9 @@ export function statusFromFolder(ref: JobRef): JobStatus {
   const read = (index?: number): TaskStatus => {
     try {
       const code = Number(readFileSync(join(ref.jobDir, jobFiles.exitCode(index)), 'utf8').trim());
+      if (code > 128 && existsSync(join(ref.jobDir, jobFiles.cancelRequested))) {
+        return { state: 'cancelled', exitCode: code, reason: 'cancelled (clustrix cancel)' };
+      }
       return { state: code === 0 ? 'completed' : 'failed', exitCode: code };
     } catch {
       const pid = pidOf(ref, index);
@@ -58,8 +61,16 @@ export function statusFromFolder(ref: JobRef): JobStatus {
   return { ...aggregate([...tasks.values()]), tasks };
 }
 
-/** Cancel a job another process started: kill the process groups its reference records. */
+/**
+ * Cancel a job another process started: mark its folder (so the process that owns it reads the kill
+ * as a cancel, not a crash), then kill the process groups its reference records.
+ */
 export function killFromFolder(ref: JobRef): void {
+  try {
+    writeFileSync(join(ref.jobDir, jobFiles.cancelRequested), '1\n', { mode: 0o600 });
+  } catch {
+    /* the folder is gone: nothing runs from it */
+  }
   const indices = ref.count === undefined ? [undefined] : Array.from({ length: ref.count }, (_, i) => i);
   for (const index of indices) {
     const pid = pidOf(ref, index);

@@ -8,7 +8,7 @@
  * see them running, and cancel them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { dirname, join } from 'node:path';
@@ -212,6 +212,11 @@ export class LocalScheduler implements Scheduler {
         writeFileSync(codeFile, `${exitCode}\n`, { mode: 0o600 });
       } catch {
         /* the job folder may have been removed */
+      }
+      // killed by another Clustrix process's cancel (it marks the folder first): a cancel, not a crash
+      if (signal && !task.killReason && existsSync(join(dir, jobFiles.cancelRequested))) {
+        task.killReason = 'cancelled';
+        task.reason = 'cancelled by another process (clustrix cancel)';
       }
       task.state = task.killReason ?? (exitCode === 0 ? 'completed' : 'failed');
       if (signal && !task.killReason) task.reason = `killed by ${signal}`;

@@ -113,6 +113,8 @@ export const jobFiles = {
   stderr: (index?: number) => (index === undefined ? 'stderr' : `logs/${index}.err`),
   exitCode: (index?: number) => (index === undefined ? 'exit_code' : `exit_codes/${index}`),
   checkpoint: (index?: number) => (index === undefined ? 'checkpoint.json' : `checkpoints/${index}.json`),
+  /** Written by any Clustrix process before it asks the scheduler to cancel the job: a kill then reads as a cancel. */
+  cancelRequested: 'cancel_requested',
   /** Folders an array job needs. */
   arrayDirs: ['items', 'results', 'errors', 'logs', 'exit_codes'],
 } as const;

@@ -15,6 +15,7 @@ import { ownClassRecord } from '../runtime/metadata.js';
 import { register } from '../runtime/registry.js';
 import { writeFileAtomic } from './atomic.js';
 import { encodeError } from './error-codec.js';
+import { onTermCheckpoint, requeueable, requeueCheckpointFile, takeRequeueCheckpoint } from './requeue-checkpoint.js';
 import { jobFiles, PROTOCOL_VERSION, RUNNER_EXIT, type CheckpointFile, type ErrorFile, type ItemFile, type JobFile, type JobTarget, type ResultFile } from './protocol.js';
 import { deserialize, instanceState, serialize } from './serialize.js';
 
@@ -58,6 +59,7 @@ export async function runJob(jobDirArg: string, indexArg?: string): Promise<numb
   let index: number | undefined;
   let phase: 'setup' | 'method' = 'setup';
   let checkpointing: Checkpointing | undefined;
+  let stopTermCheckpoint: (() => void) | undefined;
   // From the start, SIGUSR1 only asks for a checkpoint: Node's default would open the inspector.
   const usr1 = latchSignal('SIGUSR1');
   try {
@@ -85,7 +87,9 @@ export async function runJob(jobDirArg: string, indexArg?: string): Promise<numb
     const item = index === undefined ? undefined : (JSON.parse(await readFile(join(jobDir, jobFiles.item(index)), 'utf8')) as ItemFile);
     const args = deserialize<unknown[]>(item ? item.args : job.args!);
     const instance = item?.instance ?? job.instance;
-    const resume = item ? item.resume : job.resume;
+    // a rerun after a scheduler requeue continues from the state checkpoint() saved at the requeue
+    const requeued = job.checkpoint && !job.target.static ? await takeRequeueCheckpoint(jobDir, index) : undefined;
+    const resume = requeued?.state ?? (item ? item.resume : job.resume);
     const self: Record<string, unknown> = job.target.static
       ? (Cls as unknown as Record<string, unknown>)
       : (Object.assign(Object.create(Cls.prototype) as object, instance ? deserialize<object>(instance) : {}, resume ? deserialize<object>(resume) : {}) as Record<
@@ -98,6 +102,13 @@ export async function runJob(jobDirArg: string, indexArg?: string): Promise<numb
     }
     if (job.checkpoint && !job.target.static && typeof self.checkpoint === 'function') {
       checkpointing = armCheckpoint(self, job, jobDir, index, usr1, { host, startedAt });
+      if (requeueable()) {
+        stopTermCheckpoint = onTermCheckpoint(async () => {
+          const returned: unknown = await (self.checkpoint as () => unknown).call(self);
+          const state = serialize(returned === undefined ? instanceState(self) : returned, 'checkpoint()');
+          await writeOut(jobDir, requeueCheckpointFile(index), { state, at: new Date().toISOString(), host });
+        });
+      }
     }
     phase = 'method';
     const running = Promise.resolve((method as (...a: unknown[]) => unknown).apply(self, args)).then((value) => ({ kind: 'value' as const, value }));
@@ -130,6 +141,7 @@ export async function runJob(jobDirArg: string, indexArg?: string): Promise<numb
     }
     return phase === 'setup' ? RUNNER_EXIT.setupFailed : RUNNER_EXIT.methodThrew;
   } finally {
+    stopTermCheckpoint?.();
     checkpointing?.disarm();
     usr1.close();
   }

@@ -14,6 +14,7 @@ import {
   appendKnownHost,
   fingerprint,
   hostEntryName,
+  hostKeyAlgorithms,
   keyTypeOf,
   knownHostsLine,
   preferredHostKeyAlgorithms,
@@ -24,8 +25,6 @@ import type { SshHop, SshTarget } from './ssh-config.js';
 
 const log = logger('ssh');
 
-/** ssh2's default host key algorithms (ed25519 first), reordered per host. */
-const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
 export interface HopContext {
   target: SshTarget;
@@ -101,6 +100,15 @@ function hostVerifier(hop: SshHop, ctx: HopContext, known: Awaited<ReturnType<ty
           `or set ${profileKey(ctx, 'hostKeyPolicy')}: 'accept-new'. Looked in: ${files.join(', ')}`,
         { fingerprint: fp },
       );
+    } else if (verdict.status === 'changed' && verdict.otherType) {
+      const at = verdict.entries.map((e) => `${e.keyType} at ${e.file}:${e.line}`).join(', ');
+      failure.error = new HostKeyError(
+        `the host key of ${entryName} has CHANGED: it presented a ${type} key (${fp}) but only other key types are known for it (${at}); nothing was run there` +
+          `${ctx.target.hostKeyPolicy === 'accept-new' ? ' and the key was not added (accept-new adds keys only for hosts with none known)' : ''}. ` +
+          `Someone may be intercepting the connection, or the host's keys were replaced. If the administrators confirm the new key: ` +
+          `ssh-keygen -R '${entryName}' -f ${verdict.entries[0]!.file}, then ${scan}`,
+        { fingerprint: fp },
+      );
     } else if (verdict.status === 'changed') {
       const at = verdict.entries.map((e) => `${e.file}:${e.line}`).join(', ');
       failure.error = new HostKeyError(
@@ -139,7 +147,7 @@ export async function connectHop(hop: SshHop, via: Client | undefined, plan: Aut
       username: hop.user,
       authHandler: authHandler(plan, tried),
       hostVerifier: hostVerifier(hop, ctx, known, failure) as unknown as (key: Buffer) => boolean,
-      algorithms: { serverHostKey: preferredHostKeyAlgorithms([...new Set(known.filter((k) => !k.marker).map((k) => k.keyType))], HOST_KEY_ALGORITHMS) as never },
+      algorithms: { serverHostKey: preferredHostKeyAlgorithms([...new Set(known.filter((k) => !k.marker).map((k) => k.keyType))], hostKeyAlgorithms(ctx.target.allowSha1Rsa === true)) as never },
       readyTimeout: timeoutMs,
       keepaliveInterval: 0,
     });
@@ -157,7 +165,10 @@ export async function connectHop(hop: SshHop, via: Client | undefined, plan: Aut
         { cause: err },
       );
     }
-    throw new TransportError(`cannot open an SSH connection to ${where(hop)}: ${e.message}`, { scope: 'ssh', cause: err });
+    const sha1Hint = /no matching host key/i.test(e.message) && !ctx.target.allowSha1Rsa
+      ? `. The server may offer only ssh-rsa host key signatures (SHA-1), which are not accepted unless ${profileKey(ctx, 'allowSha1Rsa')}: true; better, ask its administrators for an ed25519 or rsa-sha2 host key`
+      : '';
+    throw new TransportError(`cannot open an SSH connection to ${where(hop)}: ${e.message}${sha1Hint}`, { scope: 'ssh', cause: err });
   }
   log('connected to %s%s', where(hop), via ? ' (through the jump host)' : '');
   return ssh;

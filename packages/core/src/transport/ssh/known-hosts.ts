@@ -100,10 +100,15 @@ export function fingerprint(blob: Buffer): string {
 export type HostKeyVerdict =
   | { status: 'known'; entry: KnownHostEntry }
   | { status: 'unknown'; knownTypes: string[] }
-  | { status: 'changed'; entries: KnownHostEntry[] }
+  /** `otherType`: the host offered a key type not known for it while other types are (OpenSSH refuses this too). */
+  | { status: 'changed'; entries: KnownHostEntry[]; otherType?: boolean }
   | { status: 'revoked'; entry: KnownHostEntry };
 
-/** Compare the key a server offered with the known entries for it. */
+/**
+ * Compare the key a server offered with the known entries for it. A key of a type not recorded for
+ * the host while keys of other types are is a changed key, not a new one: a man in the middle
+ * holding no copy of the host's key would otherwise just offer another type to be accepted.
+ */
 export function verifyHostKey(entries: readonly KnownHostEntry[], offered: Buffer): HostKeyVerdict {
   const revoked = entries.find((e) => e.marker === 'revoked' && e.key.equals(offered));
   if (revoked) return { status: 'revoked', entry: revoked };
@@ -113,7 +118,8 @@ export function verifyHostKey(entries: readonly KnownHostEntry[], offered: Buffe
   const type = keyTypeOf(offered);
   const sameType = plain.filter((e) => e.keyType === type);
   if (sameType.length) return { status: 'changed', entries: sameType };
-  return { status: 'unknown', knownTypes: [...new Set(plain.map((e) => e.keyType))] };
+  if (plain.length) return { status: 'changed', entries: plain, otherType: true };
+  return { status: 'unknown', knownTypes: [] };
 }
 
 /** Read every file (missing ones are empty) and return the entries for `host`:`port`. */
@@ -152,6 +158,14 @@ export async function appendKnownHost(file: string, line: string): Promise<void>
     /* new file */
   }
   await appendFile(file, `${prefix}${line}\n`, { mode: 0o600 });
+}
+
+/** Host key signature algorithms offered by default: ssh2's list without `ssh-rsa` (RSA with SHA-1). */
+export const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256'];
+
+/** What a connection offers: `ssh-rsa` (SHA-1 signatures) only when the profile sets `allowSha1Rsa`. */
+export function hostKeyAlgorithms(allowSha1Rsa: boolean): string[] {
+  return allowSha1Rsa ? [...HOST_KEY_ALGORITHMS, 'ssh-rsa'] : [...HOST_KEY_ALGORITHMS];
 }
 
 /** Key types we can ask the server for, ordered so that types already known for the host come first. */

@@ -31,6 +31,8 @@ export interface SshTarget extends SshHop {
   jumps: SshHop[];
   knownHostsFiles: string[];
   hostKeyPolicy: 'strict' | 'accept-new';
+  /** Offer `ssh-rsa` host key signatures (SHA-1): only when the profile opts in. */
+  allowSha1Rsa?: boolean;
   keepaliveMs: number;
   connectTimeoutMs: number;
   passphraseEnv?: string;
@@ -267,6 +269,7 @@ export async function resolveSshTarget(profile: ClusterProfile, options: Resolve
     jumps,
     knownHostsFiles: [...new Set(knownHostsFiles)],
     hostKeyPolicy,
+    ...(profile.allowSha1Rsa === true ? { allowSha1Rsa: true } : {}),
     keepaliveMs: profile.keepaliveMs ?? (aliveSeconds > 0 ? aliveSeconds * 1000 : 15_000),
     connectTimeoutMs: profile.connectTimeoutMs ?? (connectSeconds > 0 ? connectSeconds * 1000 : 20_000),
     maxSessions: typeof profile.maxSessions === 'number' ? profile.maxSessions : 10,
