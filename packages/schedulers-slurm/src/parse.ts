@@ -111,8 +111,8 @@ function entry(l: SlurmLine): Entry {
     state: mapSlurmState(l.raw),
     schedulerState: l.word,
     ...(reason ? { reason } : {}),
-    // "0:15" is a kill by signal 15, not a clean exit
-    ...(l.exitCode !== undefined && !(l.exitCode === 0 && l.signal) ? { exitCode: l.exitCode } : {}),
+    // "0:15" is a kill by signal 15, not a clean exit; a cancelled allocation's "0:0" is no exit code either
+    ...(l.exitCode !== undefined && !(l.exitCode === 0 && (l.signal || mapSlurmState(l.raw) === 'cancelled')) ? { exitCode: l.exitCode } : {}),
   };
 }
 

@@ -83,6 +83,8 @@ describe('one batched query, both commands', () => {
     expect(reports.get('866')).toMatchObject({ state: 'failed', exitCode: 3 });
     expect(reports.get('850')).toMatchObject({ state: 'cancelled', schedulerState: 'CANCELLED' });
     expect(reports.get('850')!.reason).toContain('CANCELLED by 1001');
+    // sacct's "0:0" for a cancelled allocation is no exit code: a CancelledError must not say exitCode 0
+    expect(reports.get('850')!.exitCode).toBeUndefined();
   });
 
   test('an array: one report with every task', () => {
