@@ -1,7 +1,7 @@
 // The ssh scheduler's shell scripts, run for real by /bin/sh on this machine (through the local
 // transport, which spawns argv without a shell): launch, status, time limit, cancel, lost, arrays.
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalTransport } from '@clustrix/core';
@@ -85,12 +85,16 @@ afterAll(() => {
 describe('launch and status', () => {
   test('a task runs detached in its own process group; status goes R then E with the exit code', async () => {
     const { id, dir } = newJob();
-    const l = await launch(dir, ['/bin/sh', '-c', 'echo out; echo err >&2; sleep 0.5; exit 3']);
+    // the task runs until the test releases it (an event, not a clock), so it is surely alive while we look at it
+    const release = join(dir, 'release');
+    const l = await launch(dir, ['/bin/sh', '-c', `echo out; echo err >&2; while [ ! -e '${release}' ]; do sleep 0.02; done; exit 3`]);
     const pgid = l.started.get('job')!;
     expect(pgid).toBeGreaterThan(1);
-    expect(readFileSync(`/proc/${pgid}/stat`, 'utf8').split(' ')[4]).toBe(String(pgid)); // leader of its group
     expect('PR').toContain((await status(id))[0]!.code); // P until the task has written its pid file
-    expect((await until(id, 'RE'))[0]).toMatchObject({ code: 'R', value: pgid });
+    expect((await until(id, 'R'))[0]).toMatchObject({ code: 'R', value: pgid });
+    // R means the task wrote its pid file after setsid: it leads its own process group now
+    expect(readFileSync(`/proc/${pgid}/stat`, 'utf8').split(' ')[4]).toBe(String(pgid));
+    writeFileSync(release, '');
     const [done] = await until(id, 'E');
     expect(done).toMatchObject({ jobId: id, key: 'job', code: 'E', value: 3 });
     expect(readFileSync(join(dir, 'exit_code'), 'utf8')).toBe('3\n');

@@ -216,7 +216,7 @@ export class LocalScheduler implements Scheduler {
       // killed by another Clustrix process's cancel (it marks the folder first): a cancel, not a crash
       if (signal && !task.killReason && existsSync(join(dir, jobFiles.cancelRequested))) {
         task.killReason = 'cancelled';
-        task.reason = 'cancelled by another process (clustrix cancel)';
+        task.reason = 'cancelled (clustrix cancel)'; // the same words clustrix cancel writes into the record
       }
       task.state = task.killReason ?? (exitCode === 0 ? 'completed' : 'failed');
       if (signal && !task.killReason) task.reason = `killed by ${signal}`;
