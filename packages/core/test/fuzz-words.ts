@@ -2,17 +2,9 @@
 // $(...), backticks, ;, |, &, globs, newlines, leading dashes, unicode. Every injection creates
 // `canary`, so a test proves nothing ran by checking that the file does not exist.
 
-/** Small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG (mulberry32), so a failure can be replayed from its seed: the directive fuzz's own. */
+import { seededRandom as prng } from '../../scheduler-test-suite/src/directive-corpus.js';
+export { prng };
 
 export function fuzzWords(count: number, canary: string, seed = 1, options: { newlines?: boolean; slashes?: boolean; maxPieces?: number } = {}): string[] {
   const rnd = prng(seed);

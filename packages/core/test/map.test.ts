@@ -61,7 +61,7 @@ describe('map: fan-out on the local scheduler', () => {
     release(finishOrder[0]!);
     for await (const r of batch) {
       order.push(r.index);
-      expect(r.value).toBe(r.index);
+      expect(r).toMatchObject({ status: 'fulfilled', value: r.index });
       if (order.length < finishOrder.length) release(finishOrder[order.length]!);
     }
     expect(order).toEqual(finishOrder);

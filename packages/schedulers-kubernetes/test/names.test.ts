@@ -7,21 +7,12 @@ import { BadValueError, submit, type SubmitRequest } from '@clustrix/core';
 import { checkLabelValue, isDnsLabel, readSettings, renderJob, runNames } from '@clustrix/schedulers-kubernetes';
 import { Lab } from './fixtures/jobs.js';
 import { NAMESPACE, startFake, stopFake, type FakeCluster } from './helpers.js';
+// deterministic (mulberry32, the directive fuzz's own), so a failure can be replayed
+import { seededRandom as prng } from '../../scheduler-test-suite/src/directive-corpus.js';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const JOB_ID = '20261201-030000-0a1b2c3d';
 const PIECES = ["'", '"', '\\', '$(x)', '`x`', ';', '|', '&', '<', '>', '#', '%', '!', '*', '?', '[', ']', ' ', '\t', '.', '-', '_', '/', ':', '=', ',', 'Été', '模型', '🚀', 'A', 'z', '9', '--', '..', '-'.repeat(70), 'x'.repeat(300)];
-
-/** Deterministic (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hostileNames(count: number): string[] {
   const rnd = prng(11);

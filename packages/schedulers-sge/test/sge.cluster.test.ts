@@ -151,7 +151,7 @@ describe('SGE over SSH as clustrix', () => {
     const exec = t.exec.bind(t);
     // observe (not replace) what the real transport runs
     (t as { exec: typeof exec }).exec = (argv, options) => {
-      if (argv[0] === 'sh' && options?.stdin) scripts.push(options.stdin);
+      if (argv[0] === 'sh' && options?.stdin) scripts.push(typeof options.stdin === 'string' ? options.stdin : Buffer.from(options.stdin).toString('utf8'));
       return exec(argv, options);
     };
     const ac = new AbortController();
