@@ -28,9 +28,10 @@ export function ttyPrompt(): ((question: string) => Promise<string>) | undefined
   if (!stdin.isTTY || !process.stderr.isTTY) return undefined;
   return (question) =>
     new Promise((resolvePromise, reject) => {
-      process.stderr.write(question);
+      // echo off BEFORE the question shows: a passphrase typed as soon as the question appears is never echoed
       stdin.setRawMode(true);
       stdin.resume();
+      process.stderr.write(question);
       let answer = '';
       const done = (err?: Error) => {
         stdin.setRawMode(false);
