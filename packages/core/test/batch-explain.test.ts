@@ -5,7 +5,8 @@ import { describe, expect, test } from '@jest/globals';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchScheduler, LocalTransport, type BatchDialect, type JobState, type SchedulerReport } from '@clustrix/core';
+import { BatchScheduler, LocalTransport, type SchedulerReport } from '@clustrix/core';
+import { fileQueueDialect, parseQueueLine } from './fixtures/file-queue-dialect.js';
 
 function world() {
   const root = mkdtempSync(join(tmpdir(), 'clustrix-explain-'));
@@ -15,33 +16,8 @@ function world() {
   mkdirSync(acct);
   writeFileSync(queue, '');
   writeFileSync(asked, '');
-  const parseLine = (line: string) => {
-    const [key, state, ...reason] = line.trim().split(' ');
-    return { key: key!, entry: { state: state as JobState, schedulerState: state!.toUpperCase(), ...(reason.length ? { reason: reason.join(' ') } : {}) } };
-  };
-  const dialect: BatchDialect = {
-    name: 'testsched',
-    supports: new Set(),
-    arrayIndex: { env: 'TEST_INDEX', base: 0 },
-    render: () => '#!/bin/sh\n',
-    submitArgv: (script) => ['echo', script],
-    parseJobId: (stdout) => stdout.trim(),
-    statusArgv: () => [['cat', queue]],
-    parseStatus: (outputs) => {
-      const reports = new Map<string, SchedulerReport>();
-      for (const line of outputs[0]!.stdout.split('\n').filter(Boolean)) {
-        const { key, entry } = parseLine(line);
-        const [id, task] = key.split('.');
-        if (task === undefined) reports.set(id!, entry);
-        else {
-          const r = reports.get(id!) ?? { ...entry, tasks: new Map() };
-          r.tasks!.set(Number(task), entry);
-          reports.set(id!, r);
-        }
-      }
-      return reports;
-    },
-    cancelArgv: (ids) => ['true', ...ids],
+  const parseLine = parseQueueLine;
+  const dialect = fileQueueDialect(queue, {
     explainArgv: (ids) => ids.map((id) => ['sh', '-c', 'echo "$1" >>"$2"; cat "$3"', 'sh', id, asked, join(acct, id)]),
     parseExplain: (outputs, ids) => {
       const reports = new Map<string, SchedulerReport>();
@@ -61,7 +37,7 @@ function world() {
       return reports;
     },
     explainGraceMs: (profile) => Number(profile.graceMs ?? 60_000),
-  };
+  });
   const jobDir = (name: string, array = false) => {
     const d = join(root, 'jobs', name);
     mkdirSync(array ? join(d, 'exit_codes') : d, { recursive: true });

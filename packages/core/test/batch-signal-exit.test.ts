@@ -7,7 +7,8 @@ import { describe, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchScheduler, CancelledError, JobFailedError, LocalTransport, type BatchDialect, type JobRef, type JobState, type SchedulerReport } from '@clustrix/core';
+import { BatchScheduler, CancelledError, JobFailedError, LocalTransport, type JobRef } from '@clustrix/core';
+import { fileQueueDialect } from './fixtures/file-queue-dialect.js';
 import { CANCEL_MARKER } from '../src/batch/round-trip.js';
 import { SIGNAL_EXIT_QUERIES } from '../src/batch/explain.js';
 import { collectOutcome } from '../src/exec/collect.js';
@@ -16,31 +17,7 @@ function world() {
   const root = mkdtempSync(join(tmpdir(), 'clustrix-signal-'));
   const queue = join(root, 'queue'); // "id state" or "id.task state" lines
   writeFileSync(queue, '');
-  const dialect: BatchDialect = {
-    name: 'testsched',
-    supports: new Set(),
-    arrayIndex: { env: 'TEST_INDEX', base: 0 },
-    render: () => '#!/bin/sh\n',
-    submitArgv: (script) => ['echo', script],
-    parseJobId: (stdout) => stdout.trim(),
-    statusArgv: () => [['cat', queue]],
-    parseStatus: (outputs) => {
-      const reports = new Map<string, SchedulerReport>();
-      for (const line of outputs[0]!.stdout.split('\n').filter(Boolean)) {
-        const [key, state] = line.trim().split(' ');
-        const [id, task] = key!.split('.');
-        const entry = { state: state as JobState, schedulerState: state!.toUpperCase() };
-        if (task === undefined) reports.set(id!, entry);
-        else {
-          const r = reports.get(id!) ?? { ...entry, tasks: new Map() };
-          r.tasks!.set(Number(task), entry);
-          reports.set(id!, r);
-        }
-      }
-      return reports;
-    },
-    cancelArgv: (ids) => ['true', ...ids],
-  };
+  const dialect = fileQueueDialect(queue);
   const job = (name: string, id: string, count?: number): JobRef => {
     const jobDir = join(root, 'jobs', name);
     mkdirSync(count === undefined ? jobDir : join(jobDir, 'exit_codes'), { recursive: true });
