@@ -24,6 +24,19 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
 const u = new Unreliable();
 const sacct = (id: string, fields = 'State,ExitCode') => execFileSync('sacct', ['-n', '-P', '-X', '-o', fields, '-j', id], { encoding: 'utf8' }).trim();
+/**
+ * sacct's line for a job once SLURM has ended it. The runner writes its result (or exit marker) before the job's
+ * process ends, so clustrix can finish a call while slurmdbd still says RUNNING or COMPLETING: wait for the end
+ * event, bounded, then return the line for the assertion.
+ */
+async function sacctEnded(id: string): Promise<string> {
+  let line = sacct(id);
+  for (let i = 0; i < 150 && /^(PENDING|RUNNING|COMPLETING|REQUEUED|RESIZING|SUSPENDED)?(\||$)/.test(line); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    line = sacct(id);
+  }
+  return line;
+}
 
 /** A process running `script args`: resolves with its pid, the first JSON line it prints, and its end. */
 function start(script: string, args: string[], env: Record<string, string> = {}): Promise<{ pid: number; first: Record<string, unknown>; done: Promise<{ code: number | null; out: string; err: string }> }> {
@@ -74,7 +87,7 @@ describe('SLURM: a job outlives the process that submitted it', () => {
     const record = await getJob(jobId);
     expect(record.state).toBe('completed');
     expect(record.attempts[0]!.ref!.schedulerJobId).toBe(slurmId);
-    expect(sacct(slurmId)).toMatch(/^COMPLETED/);
+    expect(await sacctEnded(slurmId)).toMatch(/^COMPLETED/);
   }, 120_000);
 
   test('two processes submitting 200 jobs each into one registry lose none', async () => {
@@ -111,8 +124,8 @@ describe('SLURM: retries', () => {
     const record = await getJob(h.id);
     expect(record.attempts.map((a) => a.retried ?? [])).toEqual([[], [0]]);
     expect(record.attempts[0]!.state).toBe('failed');
-    expect(sacct(firstSlurm)).toMatch(/^FAILED\|/);
-    expect(sacct(h.schedulerJobId!)).toBe('COMPLETED|0:0');
+    expect(await sacctEnded(firstSlurm)).toMatch(/^FAILED\|/);
+    expect(await sacctEnded(h.schedulerJobId!)).toBe('COMPLETED|0:0');
   }, 180_000);
 });
 
@@ -134,10 +147,10 @@ describe('SLURM: checkpoint()', () => {
     for (const a of record.attempts.slice(0, -1)) {
       const file = JSON.parse(readFileSync(join(a.jobDir, 'checkpoint.json'), 'utf8')) as { trigger: string };
       expect(file.trigger).toBe('SIGUSR1');
-      expect(sacct(a.ref!.schedulerJobId)).toBe('FAILED|75:0'); // it checkpointed and exited before SLURM's limit
+      expect(await sacctEnded(a.ref!.schedulerJobId)).toBe('FAILED|75:0'); // it checkpointed and exited before SLURM's limit
       expect(readFileSync(join(a.jobDir, 'job.sh'), 'utf8')).toContain('#SBATCH --signal=B:USR1@50');
     }
-    expect(sacct(record.attempts[record.attempts.length - 1]!.ref!.schedulerJobId)).toBe('COMPLETED|0:0');
+    expect(await sacctEnded(record.attempts[record.attempts.length - 1]!.ref!.schedulerJobId)).toBe('COMPLETED|0:0');
   }, 300_000);
 });
 
