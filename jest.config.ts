@@ -12,6 +12,7 @@ const shared = {
   testEnvironment: 'node',
   moduleNameMapper: {
     '^@clustrix/core/(runtime|wire)$': '<rootDir>/packages/core/src/$1/index.ts',
+    '^@clustrix/core/(scheduler|jobs)$': '<rootDir>/packages/core/src/entry/$1.ts',
     '^@clustrix/core$': '<rootDir>/packages/core/src/index.ts',
     '^@clustrix/scheduler-test-suite$': '<rootDir>/packages/scheduler-test-suite/src/index.ts',
     '^@clustrix/schedulers-(ssh|slurm|pbs|sge|kubernetes)$': '<rootDir>/packages/schedulers-$1/src/index.ts',

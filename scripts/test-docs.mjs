@@ -99,7 +99,7 @@ for (const page of pages()) {
     mkdirSync(cfgDir, { recursive: true });
     writeFileSync(join(cfgDir, 'package.json'), '{"name":"docs-config","private":true}\n');
     writeFileSync(join(cfgDir, b.lang === 'ts' ? 'clustrix.config.ts' : '.clustrixrc.yaml'), b.code);
-    const check = `import { loadConfig } from '@clustrix/core'; await loadConfig({ cwd: ${JSON.stringify(cfgDir)}, home: ${JSON.stringify(join(cfgDir, 'h'))}, systemDir: ${JSON.stringify(join(cfgDir, 'etc'))}, env: {} });`;
+    const check = `import { loadConfig } from '@clustrix/core/jobs'; await loadConfig({ cwd: ${JSON.stringify(cfgDir)}, home: ${JSON.stringify(join(cfgDir, 'h'))}, systemDir: ${JSON.stringify(join(cfgDir, 'etc'))}, env: {} });`;
     writeFileSync(join(dir, `check-config-${b.line}.ts`), check);
     const r = run(tsx, ['--conditions=source', `check-config-${b.line}.ts`], dir, env);
     report(r.code === 0, `${page}:${b.line} is a valid configuration`, r.out);

@@ -10,7 +10,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packAll, root } from './pack.mjs';
 import { checkTarball } from './pack-check.mjs';
-import { APP_FILES, BAD_OPTION, EXPECTED_BAD_OPTION_ERRORS } from './pack-app.mjs';
+import { APP_FILES, BAD_OPTION, EXPECTED_BAD_OPTION_ERRORS, EXPECTED_TOOLING } from './pack-app.mjs';
 
 const TS5 = '5.9';
 const TS7 = '7';
@@ -92,7 +92,7 @@ for (const [label, tsc] of Object.entries(compilers)) {
   const version = run(tsc.endsWith('.bin/tsc') ? tsc : process.execPath, tsc.endsWith('.bin/tsc') ? ['--version'] : [tsc, '--version'], app).out.trim();
   const tscRun = (args) => (tsc.endsWith('.bin/tsc') ? run(tsc, args, app) : run(process.execPath, [tsc, ...args], app));
   console.log(`${label} (${version})`);
-  check(`${label}: the user module (generic method, static, bare @cluster) compiles`, () => {
+  check(`${label}: the user module (generic method, static, bare @cluster) and a tool on @clustrix/core/jobs + /scheduler compile`, () => {
     const r = tscRun(['-p', 'tsconfig.json']);
     if (r.code !== 0) throw new Error(r.out.slice(-3000));
   });
@@ -110,6 +110,10 @@ check('node on the compiled output: a call, a generic call and a map on the loca
   mustRun(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app);
   const r = mustRun(process.execPath, ['dist/main.js'], app);
   if (!r.stdout.includes(expected)) throw new Error(`expected ${expected} in:\n${r.out}`);
+});
+check('node on the compiled output: @clustrix/core/jobs and @clustrix/core/scheduler load, and schedulers-slurm on the latter', () => {
+  const r = mustRun(process.execPath, ['dist/tooling.js'], app);
+  if (!r.stdout.includes(EXPECTED_TOOLING)) throw new Error(`expected ${EXPECTED_TOOLING} in:\n${r.out}`);
 });
 check('tsx on the TypeScript source: the same calls', () => {
   const r = mustRun(join(app, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], app);

@@ -9,7 +9,8 @@
  * CLUSTRIX_BENCH_PBS_HOST (127.0.0.1), CLUSTRIX_BENCH_PBS_USER (pbstest), CLUSTRIX_BENCH_PBS_FLAVOUR
  * (unset: detected), CLUSTRIX_BENCH_PBS_OUTSTANDING (1,200,2000), CLUSTRIX_BENCH_SSH_PORT / _KEY / _KNOWN_HOSTS.
  */
-import { map, registerScheduler, shutdown, withOptions } from '@clustrix/core';
+import { map, shutdown, withOptions } from '@clustrix/core';
+import { registerScheduler } from '@clustrix/core/scheduler';
 import { scheduler as pbs, type PbsScheduler } from '@clustrix/schedulers-pbs';
 import { rawPbsArrayRun, rawPbsproRun, rawPbsRun, rawPbsScript } from './raw-pbs.js';
 import { ARRAY, benchCluster, interleaved, N, testbedLogin } from './setup.js';

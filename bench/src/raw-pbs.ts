@@ -1,5 +1,5 @@
 /** Raw PBS baselines, run with the same transport Clustrix uses: qsub + qstat polled every 50 ms. */
-import type { Transport } from '@clustrix/core';
+import type { Transport } from '@clustrix/core/scheduler';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JobRegistry, type JobRecord } from '@clustrix/core';
+import { JobRegistry, type JobRecord } from '@clustrix/core/jobs';
 import { fmt, median, sample, timeIt } from './stats.js';
 
 const N = Number(process.env.CLUSTRIX_BENCH_JOBS ?? 10_000);

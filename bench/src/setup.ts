@@ -2,7 +2,9 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configure, getCluster, type ClusterRuntime, type Transport } from '@clustrix/core';
+import { configure } from '@clustrix/core';
+import { getCluster, type ClusterRuntime } from '@clustrix/core/jobs';
+import type { Transport } from '@clustrix/core/scheduler';
 import { median, timeIt } from './stats.js';
 import { Trivial } from './trivial.js';
 

@@ -10,7 +10,8 @@
  * Env: CLUSTRIX_BENCH_N (rounds, default 7), CLUSTRIX_BENCH_ARRAY (200), CLUSTRIX_BENCH_OUTSTANDING ("1,200"),
  * CLUSTRIX_BENCH_SSH_USER / _PORT / _KEY / _KNOWN_HOSTS (default: the testbed's clustrix login).
  */
-import { map, registerScheduler, shutdown, withOptions, type BatchScheduler } from '@clustrix/core';
+import { map, shutdown, withOptions } from '@clustrix/core';
+import { registerScheduler, type BatchScheduler } from '@clustrix/core/scheduler';
 import { scheduler as sge } from '@clustrix/schedulers-sge';
 import { rawRun, rawRunMarker, rawScript } from './raw-sge.js';
 import { ARRAY, benchCluster, N, testbedLogin } from './setup.js';

@@ -6,7 +6,8 @@
  * CLUSTRIX_BENCH_SLURM_HOST=127.0.0.1 runs it over SSH (as CLUSTRIX_BENCH_SSH_USER, default clustrix), else locally.
  * CLUSTRIX_BENCH_N rounds (7), CLUSTRIX_BENCH_ARRAY items (200).
  */
-import { map, registerScheduler, shutdown, withOptions, type BatchScheduler } from '@clustrix/core';
+import { map, shutdown, withOptions } from '@clustrix/core';
+import { registerScheduler, type BatchScheduler } from '@clustrix/core/scheduler';
 import { scheduler as slurm } from '@clustrix/schedulers-slurm';
 import { rawRun, rawScript } from './raw-slurm.js';
 import { ARRAY, benchCluster, interleaved, N, testbedLogin } from './setup.js';

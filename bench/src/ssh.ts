@@ -8,7 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { configure, getCluster, registerScheduler, shutdown, withOptions } from '@clustrix/core';
+import { configure, shutdown, withOptions } from '@clustrix/core';
+import { getCluster } from '@clustrix/core/jobs';
+import { registerScheduler } from '@clustrix/core/scheduler';
 import { scheduler as ssh } from '@clustrix/schedulers-ssh';
 import { fmt, median, ratio, timeIt } from './stats.js';
 import { Trivial } from './trivial.js';

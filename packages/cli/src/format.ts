@@ -1,5 +1,6 @@
 /** Text output: aligned tables, ages, states with a little colour on a terminal (NO_COLOR respected). */
-import type { JobRecord, RecordState } from '@clustrix/core';
+import type { RecordState } from '@clustrix/core';
+import type { JobRecord } from '@clustrix/core/jobs';
 
 const useColor = (stream: NodeJS.WriteStream = process.stdout) => Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 

@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CancelledError, configure, getJob, shutdown, submit } from '@clustrix/core';
+import { CancelledError, configure, shutdown, submit } from '@clustrix/core';
+import { getJob } from '@clustrix/core/jobs';
 import { CliJobs } from './fixtures/cli-jobs.js';
 import { runCli } from './run-cli.js';
 

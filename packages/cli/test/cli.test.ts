@@ -3,7 +3,8 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configure, getJob, shutdown, submit } from '@clustrix/core';
+import { configure, shutdown, submit } from '@clustrix/core';
+import { getJob } from '@clustrix/core/jobs';
 import { CliJobs } from './fixtures/cli-jobs.js';
 import { runCli } from './run-cli.js';
 

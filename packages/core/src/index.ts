@@ -1,6 +1,8 @@
 /**
- * @clustrix/core — run class methods on clusters with `@cluster`.
- * See docs/getting-started.md.
+ * `@clustrix/core` — for users: run class methods on clusters with `@cluster`.
+ * See docs/getting-started.md. Scheduler packages import `@clustrix/core/scheduler`; tooling (the CLI)
+ * imports `@clustrix/core/jobs` (docs/architecture.md, "Entry points"). Shipped code sees the same names
+ * through `runtime/index.ts` (a test keeps the two in step and this entry small).
  */
 import './polyfill.js';
 
@@ -12,43 +14,12 @@ export { map, type MapOptions } from './api/map.js';
 export { Batch, type MapProgress } from './api/batch.js';
 export { JobHandle } from './exec/job-handle.js';
 export { attach, attachBatch, type AttachOptions } from './api/attach.js';
-export { listJobs, getJob, jobStatus, cancelJob, jobLogs, refreshRecords, type ListJobsOptions, type JobStatusReport, type LogOptions } from './api/jobs.js';
-export { cleanJobs, type CleanOptions, type CleanReport } from './api/clean.js';
 export { onJobEvent, type JobEvent, type JobEventListener } from './api/events.js';
-export { registryDirOf, openRegistry, JobRegistry, type ListFilter } from './registry/index.js';
-export type { JobRecord, AttemptRecord, RecordState, PendingAttempt } from './registry/record.js';
-export { checkRemoteNode } from './exec/node-check.js';
 export { enableDebugLogs } from './api/debug-logs.js';
 export { configure, reloadConfig } from './config/current.js';
-export { loadConfig, DEFAULT_CONFIG, type LoadedConfig, type ConfigLayer, type LoadConfigOptions } from './config/load.js';
 export { defineConfig, type ClustrixConfig, type ClustrixConfigInput, type ClusterProfile, type ClusterProfileInput } from './config/schema.js';
-export { resolveCall, type ResolvedCall } from './config/resolve.js';
-export { closeClusters as shutdown, clusterRuntime, getCluster, type ClusterRuntime } from './exec/cluster.js';
-export { registerScheduler, loadSchedulerFactory } from './scheduler/load.js';
-export { LocalScheduler, LOCAL_INDEX_ENV, aggregate as aggregateTaskStatus } from './scheduler/local.js';
-export { LocalTransport } from './transport/local.js';
-export { argvToShell, quoteWord } from './transport/shell-quote.js';
-export { parseTime, parseMemory, formatClock } from './resources/parse.js';
-export { Watcher, type WatcherOptions } from './exec/watcher.js';
-export { BatchScheduler, batchSchedulerFactory, merge as mergeBatchStatus, JOB_SCRIPT } from './batch/scheduler.js';
-export type { BatchDialect, BatchJobSpec, CommandOutput, SchedulerReport } from './batch/dialect.js';
-export { checkJobSpec, renderBody, renderDirectives, renderScript, type BodyOptions, type DirectiveEncoder } from './batch/script.js';
-export { roundTripScript, parseRoundTrip } from './batch/round-trip.js';
-export { normalizeResources, type Resources, type Gpus } from './resources/normalize.js';
-export { checkPrintable, describeChar, isPrintable, refuseChars, refuseValue, showValue } from './resources/gate.js';
-export { jobEnv } from './resources/export-env.js';
-export { isTerminal, TERMINAL_STATES } from './scheduler/contract.js';
-export type {
-  JobState,
-  JobStatus,
-  TaskStatus,
-  JobRef,
-  Scheduler,
-  SchedulerContext,
-  SchedulerFactory,
-  SubmitRequest,
-} from './scheduler/contract.js';
-export type { Transport, ExecResult, ExecOptions, WriteOptions } from './transport/contract.js';
+export { closeClusters as shutdown } from './exec/cluster.js';
 export type { JobOptions, CallOptions, ResourceKey } from './options.js';
-export { RESOURCE_KEYS } from './options.js';
+export type { JobState, JobStatus, TaskStatus, JobRef } from './scheduler/contract.js';
+export type { RecordState } from './registry/record.js';
 export * from './errors.js';

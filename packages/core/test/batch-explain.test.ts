@@ -5,7 +5,7 @@ import { describe, expect, test } from '@jest/globals';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchScheduler, LocalTransport, type SchedulerReport } from '@clustrix/core';
+import { BatchScheduler, LocalTransport, type SchedulerReport } from '@clustrix/core/scheduler';
 import { fileQueueDialect, parseQueueLine } from './fixtures/file-queue-dialect.js';
 
 function world() {

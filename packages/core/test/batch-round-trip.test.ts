@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalTransport, mergeBatchStatus, parseRoundTrip, roundTripScript } from '@clustrix/core';
+import { LocalTransport, mergeBatchStatus, parseRoundTrip, roundTripScript } from '@clustrix/core/scheduler';
 import { waitPhases } from '../src/batch/round-trip.js';
 
 const t = new LocalTransport();

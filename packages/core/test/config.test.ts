@@ -2,7 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, resolveCall } from '@clustrix/core';
+import { ConfigError } from '@clustrix/core';
+import { loadConfig, resolveCall } from '@clustrix/core/jobs';
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'clustrix-config-'));

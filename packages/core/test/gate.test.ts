@@ -1,7 +1,8 @@
 // Core's one control-character gate (resources/gate.ts): every value that reaches a script, a
 // directive or a command line; env values never reach one and are not gated.
 import { describe, expect, test } from '@jest/globals';
-import { BadValueError, checkJobSpec, checkPrintable, jobEnv, normalizeResources, type BatchJobSpec } from '@clustrix/core';
+import { BadValueError } from '@clustrix/core';
+import { checkJobSpec, checkPrintable, jobEnv, normalizeResources, type BatchJobSpec } from '@clustrix/core/scheduler';
 
 const REFUSED = ['\n', '\r', '\0', '\v', '\f', '\t', '\u0001', '\u001b', '\u007f', '\u0085', '\u009f', '\u2028', '\u2029'];
 const spec = (extra: Partial<BatchJobSpec>): BatchJobSpec => ({

@@ -6,7 +6,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attach, configure, getJob, listJobs, shutdown, submit, withOptions } from '@clustrix/core';
+import { attach, configure, shutdown, submit, withOptions } from '@clustrix/core';
+import { getJob, listJobs } from '@clustrix/core/jobs';
 import { Counter, Unreliable } from './fixtures/reliability-jobs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'clustrix-rel-slurm-'));

@@ -6,7 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attach, configure, getJob, shutdown, submit } from '@clustrix/core';
+import { attach, configure, shutdown, submit } from '@clustrix/core';
+import { getJob } from '@clustrix/core/jobs';
 import { Counter } from './fixtures/reliability-jobs.js';
 import { onHost, sshProfile } from './ssh-testbed.js';
 

@@ -11,10 +11,7 @@ import {
   ClustrixError,
   attach,
   attachBatch,
-  cancelJob,
   configure,
-  getJob,
-  listJobs,
   map,
   onJobEvent,
   shutdown,
@@ -22,6 +19,7 @@ import {
   withOptions,
   type JobEvent,
 } from '@clustrix/core';
+import { cancelJob, getJob, listJobs } from '@clustrix/core/jobs';
 import { JobRegistry } from '../src/registry/store.js';
 import { Counter, FlakyError, Unreliable } from './fixtures/reliability-jobs.js';
 

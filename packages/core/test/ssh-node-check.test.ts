@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { glob } from 'tinyglobby';
-import { ConfigError, LocalTransport } from '../src/index.js';
+import { ConfigError, LocalTransport } from '../src/entry/scheduler.js';
 import { listingFs } from '../src/exec/listing-fs.js';
 import { checkRemoteNode, isSupportedNode, parseNodeVersion, preparationScript } from '../src/exec/node-check.js';
 

@@ -19,16 +19,15 @@ import {
   JobFailedError,
   TimeLimitError,
   configure,
-  getCluster,
   map,
-  registerScheduler,
   shutdown,
   submit,
   withOptions,
   type JobOptions,
   type JobRef,
-  type SchedulerFactory,
 } from '@clustrix/core';
+import { getCluster } from '@clustrix/core/jobs';
+import { registerScheduler, type SchedulerFactory } from '@clustrix/core/scheduler';
 import { ConformanceError, ConformanceJobs } from './jobs.js';
 
 export { ConformanceError, ConformanceJobs } from './jobs.js';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BatchV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
-import { ConfigError } from '@clustrix/core';
+import { ConfigError } from '@clustrix/core/scheduler';
 import type { KubernetesSettings } from './options.js';
 
 export type K8sModule = typeof import('@kubernetes/client-node');

@@ -5,7 +5,7 @@
  * second request for exactly its frame lines — never the method's whole output.
  */
 import { posix } from 'node:path';
-import { jobFiles } from '@clustrix/core/wire';
+import { jobFiles } from '@clustrix/core/scheduler';
 import { statusCode, apiMessage, type KubeApi } from './client.js';
 import { findDone, parseFrames } from './frames.js';
 import { CONTAINER_NAME } from './manifest.js';

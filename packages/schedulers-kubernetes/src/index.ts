@@ -4,8 +4,8 @@
  *
  *   clusters: { k8s: { scheduler: 'kubernetes', context: 'prod', namespace: 'batch', image: 'node:20-slim' } }
  */
-import type { ClusterProfile, SchedulerFactory } from '@clustrix/core';
-import { ConfigError } from '@clustrix/core';
+import type { ClusterProfile, SchedulerFactory } from '@clustrix/core/scheduler';
+import { ConfigError } from '@clustrix/core/scheduler';
 import { connect } from './client.js';
 import { kubernetesOptionsShape, readSettings } from './options.js';
 import { KubernetesScheduler } from './scheduler.js';

@@ -4,7 +4,7 @@
  * Indexed Job (completions = items, parallelism = the concurrency cap, backoffLimitPerIndex 0 so
  * one failed item does not stop the others; the pod reads its item from JOB_COMPLETION_INDEX).
  */
-import { refuseChars, refuseValue, type SubmitRequest } from '@clustrix/core';
+import { refuseChars, refuseValue, type SubmitRequest } from '@clustrix/core/scheduler';
 import type { KubernetesSettings } from './options.js';
 import { PAYLOAD_MOUNT, type PayloadKind } from './payload.js';
 import { containerSecurityContext, podSecurityContext } from './pod-security.js';

@@ -4,7 +4,7 @@
  * source and key path); `readSettings` turns a checked profile into typed settings with defaults.
  */
 import { z } from 'zod';
-import type { ClusterProfile } from '@clustrix/core';
+import type { ClusterProfile } from '@clustrix/core/scheduler';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

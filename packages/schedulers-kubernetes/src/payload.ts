@@ -5,8 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { SubmitError, type SubmitRequest } from '@clustrix/core';
-import { jobFiles } from '@clustrix/core/wire';
+import { SubmitError, jobFiles, type SubmitRequest } from '@clustrix/core/scheduler';
 import type { KubeTransport } from './transport.js';
 
 /** Where the payload object is mounted (read-only) in the pod. */

@@ -14,7 +14,7 @@
  *   Job condition Failed DeadlineExceeded       → timeout          (the Job's activeDeadlineSeconds)
  *   Job condition Failed BackoffLimitExceeded / FailedIndexes / ... → failed
  */
-import type { JobState, TaskStatus } from '@clustrix/core';
+import type { JobState, TaskStatus } from '@clustrix/core/scheduler';
 import { ANNOTATION_COMPLETION_INDEX, CONTAINER_NAME } from './manifest.js';
 
 /** The few fields of a Pod this scheduler reads (list results and watch events alike). */

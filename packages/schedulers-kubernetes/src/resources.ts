@@ -7,7 +7,7 @@
  *   gpus: 'a100:2' → the same, plus nodeSelector[gpuTypeLabel] = "a100"
  *   time: '2h'     → activeDeadlineSeconds = 7200 (the Job's for a call, each pod's for a map)
  */
-import { ConfigError, normalizeResources, type JobOptions } from '@clustrix/core';
+import { ConfigError, normalizeResources, type JobOptions } from '@clustrix/core/scheduler';
 import type { KubernetesSettings } from './options.js';
 
 export interface PodResources {

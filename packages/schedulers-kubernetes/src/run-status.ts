@@ -4,7 +4,7 @@
  * log has been read (so collect finds the result), or when the run ends around it (deadline,
  * cancel, a fatal image error); pods that vanish later do not change it.
  */
-import { aggregateTaskStatus, type JobStatus, type TaskStatus } from '@clustrix/core';
+import { aggregateTaskStatus, type JobStatus, type TaskStatus } from '@clustrix/core/scheduler';
 import type { DoneFrame } from './frames.js';
 import { jobEnd, podIndex, podTask, type JobLike, type PodLike } from './pod-state.js';
 

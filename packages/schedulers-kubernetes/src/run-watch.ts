@@ -4,7 +4,7 @@
  * the status computed from all that. A fatal pod state (an image that cannot be pulled) ends the
  * run at once and deletes what was created. Once the run is over its watches stop.
  */
-import { isTerminal, TransportError, type JobStatus, type TaskStatus } from '@clustrix/core';
+import { isTerminal, TransportError, type JobStatus, type TaskStatus } from '@clustrix/core/scheduler';
 import { apiMessage, statusCode, type KubeApi } from './client.js';
 import { harvestPod } from './harvest.js';
 import { Informer } from './informer.js';

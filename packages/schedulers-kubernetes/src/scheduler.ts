@@ -5,7 +5,7 @@
  * a request; `cancel` deletes the Job with its pods.
  */
 import { randomBytes } from 'node:crypto';
-import { SubmitError, type JobRef, type JobStatus, type ResourceKey, type Scheduler, type SubmitRequest } from '@clustrix/core';
+import { SubmitError, type JobRef, type JobStatus, type ResourceKey, type Scheduler, type SubmitRequest } from '@clustrix/core/scheduler';
 import { apiMessage, statusCode, type KubeApi } from './client.js';
 import { logger } from './log.js';
 import { INDEX_ENV, renderJob, runLabels, runNames } from './manifest.js';

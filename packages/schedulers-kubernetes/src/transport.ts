@@ -11,7 +11,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
-import { LocalTransport, TransportError, type ExecResult, type Transport, type WriteOptions } from '@clustrix/core';
+import { LocalTransport, TransportError, type ExecResult, type Transport, type WriteOptions } from '@clustrix/core/scheduler';
 
 /** The pods' stand-in for `~`: the default remote root `~/.clustrix` is `/clustrix/.clustrix` in a pod. */
 export const POD_HOME = '/clustrix';

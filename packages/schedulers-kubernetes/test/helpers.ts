@@ -2,7 +2,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configure, registerScheduler, shutdown } from '@clustrix/core';
+import { configure, shutdown } from '@clustrix/core';
+import { registerScheduler } from '@clustrix/core/scheduler';
 import { scheduler } from '@clustrix/schedulers-kubernetes';
 import { FakeKubeApiServer, type KubeObject, type RecordedRequest } from './fake/index.js';
 

@@ -1,7 +1,8 @@
 // The Job manifest as a pure function of the request and the profile: the mapping table of
 // docs/schedulers/kubernetes.md, checked entry by entry.
 import { describe, expect, test } from '@jest/globals';
-import { ConfigError, type SubmitRequest } from '@clustrix/core';
+import { ConfigError } from '@clustrix/core';
+import type { SubmitRequest } from '@clustrix/core/scheduler';
 import { podResources, readSettings, renderJob, runNames, type KubernetesSettings } from '@clustrix/schedulers-kubernetes';
 
 const ROOT = '/clustrix/.clustrix';

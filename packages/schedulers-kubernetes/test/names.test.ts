@@ -3,7 +3,8 @@
 // label value and cannot be one is refused with BAD_VALUE naming the character. The fake API
 // server (test/fake/validate.ts, a FAKE) checks names and labels as the real one does.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { BadValueError, submit, type SubmitRequest } from '@clustrix/core';
+import { BadValueError, submit } from '@clustrix/core';
+import type { SubmitRequest } from '@clustrix/core/scheduler';
 import { checkLabelValue, isDnsLabel, readSettings, renderJob, runNames } from '@clustrix/schedulers-kubernetes';
 import { Lab } from './fixtures/jobs.js';
 import { NAMESPACE, startFake, stopFake, type FakeCluster } from './helpers.js';

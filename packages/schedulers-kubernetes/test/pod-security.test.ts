@@ -3,7 +3,8 @@
 // controls), checked by `restrictedViolations` below: the standard's rules written out as code.
 // The checker itself is tested on specs that break each rule, so it cannot pass by accident.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { map, submit, type SubmitRequest } from '@clustrix/core';
+import { map, submit } from '@clustrix/core';
+import type { SubmitRequest } from '@clustrix/core/scheduler';
 import { readSettings, renderJob, runNames } from '@clustrix/schedulers-kubernetes';
 import { Lab } from './fixtures/jobs.js';
 import { NAMESPACE, startFake, stopFake, type FakeCluster } from './helpers.js';

@@ -4,7 +4,7 @@
  * (`Unknown option: version`). A profile's `flavour` overrides the answer; without an answer Clustrix
  * assumes the default flavour and says so (`clustrix doctor` prints it).
  */
-import type { Transport } from '@clustrix/core';
+import type { Transport } from '@clustrix/core/scheduler';
 import { DEFAULT_FLAVOUR, type PbsFlavour } from './flavour.js';
 
 export interface DetectedFlavour {

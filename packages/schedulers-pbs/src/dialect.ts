@@ -1,5 +1,5 @@
 /** PBS (PBS Pro/OpenPBS or Torque) as a batch dialect: what core's batch machinery needs to drive qsub, qstat and qdel. */
-import type { BatchDialect } from '@clustrix/core';
+import type { BatchDialect } from '@clustrix/core/scheduler';
 import { FLAVOURS, INDEX_ENV, pbsOptionsShape, type PbsFlavour } from './flavour.js';
 import { parseQsubId } from './parse.js';
 import { qsubArgv, renderPbsScript } from './render.js';

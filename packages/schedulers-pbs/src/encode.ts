@@ -16,7 +16,7 @@
  * Before that, core's gate refuses control characters; an empty value is refused (both parsers read
  * it as no argument, and the option would take the next one). `-q` and `-A` are validated.
  */
-import { checkPrintable, quoteWord, refuseChars, refuseValue } from '@clustrix/core';
+import { checkPrintable, quoteWord, refuseChars, refuseValue } from '@clustrix/core/scheduler';
 import type { PbsFlavour } from './flavour.js';
 
 const SCOPE = 'pbs';

@@ -4,7 +4,7 @@
  * options, the array index variable and how long qstat remembers a finished job.
  */
 import { z } from 'zod';
-import type { ResourceKey } from '@clustrix/core';
+import type { ResourceKey } from '@clustrix/core/scheduler';
 
 export type PbsFlavour = 'pbspro' | 'torque';
 

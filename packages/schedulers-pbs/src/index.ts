@@ -5,7 +5,7 @@
  * outstanding jobs; completion and exit codes come from the job folder. A profile with
  * `scheduler: 'pbs'` loads this package. See docs/schedulers/pbs.md.
  */
-import { BatchScheduler, type SchedulerContext, type SchedulerFactory, type Transport } from '@clustrix/core';
+import { BatchScheduler, type SchedulerContext, type SchedulerFactory, type Transport } from '@clustrix/core/scheduler';
 import { z } from 'zod';
 import { detectFlavour, type DetectedFlavour } from './detect.js';
 import { pbsDialect } from './dialect.js';

@@ -4,7 +4,7 @@
  * or runs something else. Job names are made safe (and kept in the script, not on the command
  * line); the job folder, which must be on the command line as -o/-e, is checked.
  */
-import { BadValueError } from '@clustrix/core';
+import { BadValueError } from '@clustrix/core/scheduler';
 
 /** OpenPBS allows 230 characters (PBS_MAXJOBNAME; longer: "qsub: Job name is too long", seen by directive-fuzz); Torque has no documented limit. */
 const MAX_NAME = 230;

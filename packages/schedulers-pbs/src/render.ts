@@ -4,7 +4,7 @@
  * core's shared body (modules, setup, runner, exit-code marker), with the array index taken from
  * whichever of PBS_ARRAY_INDEX (PBS Pro, SLURM's wrappers) / PBS_ARRAYID (Torque) is set.
  */
-import { checkJobSpec, renderBody, renderDirectives, renderScript, type BatchJobSpec } from '@clustrix/core';
+import { checkJobSpec, renderBody, renderDirectives, renderScript, type BatchJobSpec } from '@clustrix/core/scheduler';
 import { checkedAccount, checkedQueue, encodePbsValue } from './encode.js';
 import { FLAVOURS, INDEX_ENV, type PbsFlavour } from './flavour.js';
 import { checkedPath, safeJobName } from './names.js';

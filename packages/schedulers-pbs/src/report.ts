@@ -5,7 +5,7 @@
  * changes nothing, and an array's tasks then wait for their own exit-code files instead of all
  * ending with a record that (on SLURM's wrappers) is only one of its tasks.
  */
-import { aggregateTaskStatus, ClustrixError, type CommandOutput, type JobState, type SchedulerReport } from '@clustrix/core';
+import { aggregateTaskStatus, ClustrixError, type CommandOutput, type JobState, type SchedulerReport } from '@clustrix/core/scheduler';
 import type { PbsFlavour } from './flavour.js';
 import { idKey, parsePbsId, parseQstatFull, type QstatRecord } from './parse.js';
 import { ENDED, ENDED_WITHOUT_STATUS, outcomeOfComment, outcomeOfExit, PBS_STATES } from './states.js';

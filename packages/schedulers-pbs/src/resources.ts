@@ -3,7 +3,7 @@
  * placed with `place=`); Torque asks per node (`nodes=N:ppn=C`) plus job-wide `mem`. `memory`
  * means memory per node, as SLURM's `--mem` does.
  */
-import { BadValueError, ConfigError, type Resources } from '@clustrix/core';
+import { BadValueError, ConfigError, type Resources } from '@clustrix/core/scheduler';
 import type { PbsFlavour } from './flavour.js';
 
 /** Seconds as PBS walltime `HH:MM:SS` (hours may exceed 24). */

@@ -3,7 +3,7 @@
  * decides how a job ended whenever it exists; these explain jobs that ended without one (killed at
  * a limit, deleted, never started), and jobs that are still waiting or running.
  */
-import type { JobState } from '@clustrix/core';
+import type { JobState } from '@clustrix/core/scheduler';
 import type { PbsFlavour } from './flavour.js';
 
 /** Every job_state letter of PBS Pro and Torque. F, C and X are ends; the exit status says which. */

@@ -15,7 +15,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BadValueError, normalizeResources, type BatchJobSpec, type JobOptions } from '@clustrix/core';
+import { BadValueError, type JobOptions } from '@clustrix/core';
+import { normalizeResources, type BatchJobSpec } from '@clustrix/core/scheduler';
 import { parseQstatFull, type PbsFlavour } from '@clustrix/schedulers-pbs';
 import { directiveCorpus, FuzzTally, inParallel, namedInjections } from '../../scheduler-test-suite/src/directive-corpus.js';
 import { safeJobName } from '../src/names.js';

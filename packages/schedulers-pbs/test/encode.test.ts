@@ -2,7 +2,8 @@
 // OpenPBS make_argv and of sbatch's get_argument, which SLURM's Torque wrappers use; both checked
 // against the real parsers in directive-fuzz.cluster.test.ts), never with the quoting helper's output.
 import { describe, expect, test } from '@jest/globals';
-import { BadValueError, normalizeResources, type BatchJobSpec, type JobOptions } from '@clustrix/core';
+import { BadValueError, type JobOptions } from '@clustrix/core';
+import { normalizeResources, type BatchJobSpec } from '@clustrix/core/scheduler';
 import { pbsDirectives, renderPbsScript } from '../src/render.js';
 import { encodePbsValue, openpbsArguments } from '../src/encode.js';
 import { namedInjections } from '../../scheduler-test-suite/src/directive-corpus.js';

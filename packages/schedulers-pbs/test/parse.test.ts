@@ -2,7 +2,8 @@
 // (fixtures/openpbs/*.txt, scripts/testbed/capture-openpbs.sh); real Torque's output is only known from its
 // documentation (fixtures/documented/torque-*.txt, see its README).
 import { describe, expect, test } from '@jest/globals';
-import { mergeBatchStatus, type JobRef } from '@clustrix/core';
+import type { JobRef } from '@clustrix/core';
+import { mergeBatchStatus } from '@clustrix/core/scheduler';
 import { ENDED_WITHOUT_STATUS, parsePbsId, parseQstatFull, parseQsubId, pbsReports } from '@clustrix/schedulers-pbs';
 import { memoryKillLine, timeLimitLine } from '../../core/src/exec/collect.js';
 import { fixture, type Fixture } from './fixture.js';

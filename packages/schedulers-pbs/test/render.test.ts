@@ -3,7 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, normalizeResources, type BatchJobSpec, type JobOptions } from '@clustrix/core';
+import { ConfigError, type JobOptions } from '@clustrix/core';
+import { normalizeResources, type BatchJobSpec } from '@clustrix/core/scheduler';
 import { FLAVOURS, pbsDialect, pbsDirectives, qsubArgv, renderPbsScript } from '@clustrix/schedulers-pbs';
 
 const DIR = '/home/u/.clustrix/jobs/20261129-000000-abcdef12';

@@ -3,7 +3,7 @@
  * for every outstanding job, `qdel` to cancel, and — only for jobs that left qstat without an
  * exit-code marker in their folder — `qacct -j ID` in a second, conditional round trip (explainArgv).
  */
-import type { BatchDialect, ResourceKey } from '@clustrix/core';
+import type { BatchDialect, ResourceKey } from '@clustrix/core/scheduler';
 import { sgeOptionsShape, sgeSettings } from './options.js';
 import { qacctArgv, qacctReports } from './qacct.js';
 import { parseQsubId, qstatReports } from './qstat.js';

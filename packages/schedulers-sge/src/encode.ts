@@ -6,7 +6,7 @@
  * BadValueError (code BAD_VALUE) naming the key and the character, before anything is submitted.
  * Generated values (numbers, validated names) are written bare: SGE does not accept `-pe 'smp' 4`.
  */
-import { checkPrintable, quoteWord, refuseChars, refuseValue } from '@clustrix/core';
+import { checkPrintable, quoteWord, refuseChars, refuseValue } from '@clustrix/core/scheduler';
 
 const SCOPE = 'sge';
 

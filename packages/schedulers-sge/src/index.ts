@@ -4,7 +4,7 @@
  * outstanding jobs, and `qacct -j` only for jobs that ended without an exit code (time or memory
  * limit, qdel). A profile with `scheduler: 'sge'` loads this package. See docs/schedulers/sge.md.
  */
-import { batchSchedulerFactory } from '@clustrix/core';
+import { batchSchedulerFactory } from '@clustrix/core/scheduler';
 import { SGE_SUPPORTS, sgeDialect } from './dialect.js';
 
 export const scheduler = batchSchedulerFactory(sgeDialect);

@@ -4,7 +4,7 @@
  * started array task, in no fixed order; `failed 37` is a limit kill (h_rt OR h_vmem: told apart by
  * the wall clock against the requested h_rt and maxvmem against h_vmem), `failed 100` a qdel.
  */
-import type { CommandOutput, JobState, SchedulerReport } from '@clustrix/core';
+import type { CommandOutput, JobState, SchedulerReport } from '@clustrix/core/scheduler';
 import { FAILED, mapFailedCode } from './states.js';
 
 export interface QacctRecord {

@@ -4,7 +4,7 @@
  * an array has one <job_list> per running task (`<tasks>3</tasks>`) and one per pending range
  * (`<tasks>7-10:1</tasks>`). Task ids are 1-based; reports use Clustrix's 0-based indices.
  */
-import { ClustrixError, type CommandOutput, type JobState, type SchedulerReport } from '@clustrix/core';
+import { ClustrixError, type CommandOutput, type JobState, type SchedulerReport } from '@clustrix/core/scheduler';
 import { describeSgeState, mapSgeState } from './states.js';
 
 /** `43` or `44.1-4:1` (an array) → `43` / `44`. */

@@ -6,7 +6,7 @@
  * control character is refused with a BadValueError before anything is submitted (encode.ts);
  * generated values (numbers, validated names) are written bare: SGE does not accept `-pe 'smp' 4`.
  */
-import { checkJobSpec, ConfigError, renderBody, renderScript, type BatchJobSpec, type Resources } from '@clustrix/core';
+import { checkJobSpec, ConfigError, renderBody, renderScript, type BatchJobSpec, type Resources } from '@clustrix/core/scheduler';
 import { checkedSgeJobName, encodeSgePath, encodeSgeValue, encodeSgeWord } from './encode.js';
 import { sgeSettings, type SgeSettings } from './options.js';
 

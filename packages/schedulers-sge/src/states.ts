@@ -2,7 +2,7 @@
  * SGE's words for a job's state: the letters qstat prints (sge_status(5): `qw`, `hqw`, `r`, `Eqw`,
  * `dr`...) and the `failed` codes qacct prints for a finished job.
  */
-import type { JobState } from '@clustrix/core';
+import type { JobState } from '@clustrix/core/scheduler';
 
 /** qstat's state letters → Clustrix state. */
 export function mapSgeState(letters: string): JobState {

@@ -13,7 +13,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BadValueError, normalizeResources, type BatchJobSpec, type JobOptions } from '@clustrix/core';
+import { BadValueError, type JobOptions } from '@clustrix/core';
+import { normalizeResources, type BatchJobSpec } from '@clustrix/core/scheduler';
 import { directiveCorpus, FuzzTally, inParallel, namedInjections } from '../../scheduler-test-suite/src/directive-corpus.js';
 import { sgeArguments } from '../src/encode.js';
 import { renderSgeScript, sgeDirectives } from '../src/render.js';

@@ -1,7 +1,8 @@
 // #$ directive encoding: every value read back exactly by the #$ tokenizer model (checked against
 // the real `qsub -verify` in directive-fuzz.cluster.test.ts) or refused with BAD_VALUE.
 import { describe, expect, test } from '@jest/globals';
-import { BadValueError, normalizeResources, type BatchJobSpec, type JobOptions } from '@clustrix/core';
+import { BadValueError, type JobOptions } from '@clustrix/core';
+import { normalizeResources, type BatchJobSpec } from '@clustrix/core/scheduler';
 import { namedInjections } from '../../scheduler-test-suite/src/directive-corpus.js';
 import { encodeSgeValue, sgeArguments } from '../src/encode.js';
 import { renderSgeScript, sgeDirectives } from '../src/render.js';

@@ -1,5 +1,5 @@
 // The captured real SGE output in fixtures/ (format: fixtures/README.md).
-import type { CommandOutput } from '@clustrix/core';
+import type { CommandOutput } from '@clustrix/core/scheduler';
 import { readCapture, type Capture } from '@clustrix/scheduler-test-suite';
 
 export const capture = (name: string): Capture => readCapture(new URL(`./fixtures/${name}`, import.meta.url));

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { ConfigError, RESOURCE_KEYS, normalizeResources, type BatchJobSpec, type JobOptions } from '@clustrix/core';
+import { ConfigError, type JobOptions } from '@clustrix/core';
+import { RESOURCE_KEYS, normalizeResources, type BatchJobSpec } from '@clustrix/core/scheduler';
 import { renderSgeScript, scheduler, sgeClock, sgeDialect, sgeDirectives } from '@clustrix/schedulers-sge';
 
 const DIR = '/home/u/.clustrix/jobs/20261129-000000-abcdef12';

@@ -13,16 +13,13 @@ import {
   SubmitError,
   TimeLimitError,
   configure,
-  getCluster,
   map,
-  normalizeResources,
-  registerScheduler,
   shutdown,
   submit,
   withOptions,
-  type BatchScheduler,
-
 } from '@clustrix/core';
+import { getCluster } from '@clustrix/core/jobs';
+import { normalizeResources, registerScheduler, type BatchScheduler } from '@clustrix/core/scheduler';
 import { testbedSshProfile } from '@clustrix/scheduler-test-suite';
 import { renderSgeScript, scheduler } from '@clustrix/schedulers-sge';
 import { SgeJobs } from './jobs.js';

@@ -1,5 +1,5 @@
 /** SLURM as a batch dialect: what core's batch machinery needs to drive sbatch, squeue, sacct and scancel. */
-import { TransportError, type BatchDialect, type CommandOutput, type ResourceKey } from '@clustrix/core';
+import { TransportError, type BatchDialect, type CommandOutput, type ResourceKey } from '@clustrix/core/scheduler';
 import { parseSbatchId, SACCT_FORMAT, slurmReports, SQUEUE_FORMAT } from './parse.js';
 import { slurmOptionsShape } from './profile.js';
 import { renderSlurmScript } from './render.js';

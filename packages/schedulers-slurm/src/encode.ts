@@ -11,7 +11,7 @@
  * decoded back to exactly the value (plain values, e.g. `4`, `debug`, `/home/u/x`, are written
  * bare). Control characters are refused by core's gate; an empty value is refused here. Output file names also go through SLURM's `%` patterns (`literalPattern`).
  */
-import { checkPrintable, refuseValue } from '@clustrix/core';
+import { checkPrintable, refuseValue } from '@clustrix/core/scheduler';
 
 const SCOPE = 'slurm';
 

@@ -3,7 +3,7 @@
  * (`--array=0-N%K`), status from ONE `squeue` + ONE `sacct` per poll cycle for all outstanding jobs.
  * A profile with `scheduler: 'slurm'` loads this package. See docs/schedulers/slurm.md.
  */
-import { batchSchedulerFactory, type SchedulerFactory } from '@clustrix/core';
+import { batchSchedulerFactory, type SchedulerFactory } from '@clustrix/core/scheduler';
 import { slurmDialect } from './dialect.js';
 import { dialectForProfile, slurmOptionsShape } from './profile.js';
 

@@ -15,7 +15,7 @@ export const SQUEUE_FORMAT = '%i|%T|%r';
  * as the 2nd field (test/fixtures) still parse: there the 3rd field is a state, never an exit code.
  */
 export const SACCT_FORMAT = 'JobID,State,ExitCode,Reason,Elapsed,Timelimit,NodeList';
-import type { CommandOutput, SchedulerReport } from '@clustrix/core';
+import type { CommandOutput, SchedulerReport } from '@clustrix/core/scheduler';
 import { describeSlurm, mapSlurmState, slurmWord } from './states.js';
 
 /** `123`, or `123;cluster` → `123`. */

@@ -8,7 +8,7 @@
  *              leaves the cluster's default (JobRequeue, 1 unless the site changed it).
  */
 import { z } from 'zod';
-import type { BatchDialect, BatchJobSpec } from '@clustrix/core';
+import type { BatchDialect, BatchJobSpec } from '@clustrix/core/scheduler';
 
 export const slurmOptionsShape = {
   slurmConf: z.string().regex(/^\/[^\0\n]*$/, 'an absolute path to a slurm.conf'),

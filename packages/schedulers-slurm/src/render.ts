@@ -3,7 +3,7 @@
  * for sbatch's own tokenizer (encode.ts),
  * then core's shared body (modules, setup, runner, exit-code marker).
  */
-import { checkJobSpec, formatClock, renderBody, renderDirectives, renderScript, type BatchJobSpec } from '@clustrix/core';
+import { checkJobSpec, formatClock, renderBody, renderDirectives, renderScript, type BatchJobSpec } from '@clustrix/core/scheduler';
 import { encodeSbatchValue, literalPattern as literal } from './encode.js';
 import { exportDirective, requeueDirective } from './profile.js';
 

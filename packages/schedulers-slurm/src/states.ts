@@ -1,5 +1,5 @@
 /** Every SLURM job state (squeue %T / sacct State), mapped to a Clustrix state. */
-import type { JobState } from '@clustrix/core';
+import type { JobState } from '@clustrix/core/scheduler';
 
 export const SLURM_STATES: Readonly<Record<string, JobState>> = {
   PENDING: 'pending',

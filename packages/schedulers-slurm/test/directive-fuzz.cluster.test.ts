@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BadValueError, normalizeResources, type BatchJobSpec, type JobOptions } from '@clustrix/core';
+import { BadValueError, type JobOptions } from '@clustrix/core';
+import { normalizeResources, type BatchJobSpec } from '@clustrix/core/scheduler';
 import { renderSlurmScript, slurmDirectives } from '@clustrix/schedulers-slurm';
 import { directiveCorpus, FuzzTally, inParallel, namedInjections } from '../../scheduler-test-suite/src/directive-corpus.js';
 import { sbatchArguments } from '../src/encode.js';

@@ -1,7 +1,8 @@
 // sbatch's directive tokenizer: every value is read back exactly (by the tokenizer model, which
 // directive-fuzz.cluster.test.ts checks against the real sbatch) or refused with BAD_VALUE.
 import { describe, expect, test } from '@jest/globals';
-import { BadValueError, normalizeResources, type BatchJobSpec, type JobOptions } from '@clustrix/core';
+import { BadValueError, type JobOptions } from '@clustrix/core';
+import { normalizeResources, type BatchJobSpec } from '@clustrix/core/scheduler';
 import { renderSlurmScript, slurmDirectives } from '@clustrix/schedulers-slurm';
 import { namedInjections } from '../../scheduler-test-suite/src/directive-corpus.js';
 import { encodeSbatchValue, sbatchArguments } from '../src/encode.js';

@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BatchScheduler, LocalTransport, NodeFailError, normalizeResources, SubmitError, TransportError, type BatchDialect, type BatchJobSpec, type ExecOptions } from '@clustrix/core';
+import { NodeFailError, SubmitError, TransportError } from '@clustrix/core';
+import { BatchScheduler, LocalTransport, normalizeResources, type BatchDialect, type BatchJobSpec, type ExecOptions } from '@clustrix/core/scheduler';
 import { dialectForProfile, renderSlurmScript, slurmDialect, slurmOptionsShape, slurmReports } from '@clustrix/schedulers-slurm';
 import { RequeueTracker } from '../../core/src/scheduler/requeue.js';
 import { allocationFromEnv, expandHostlist } from '../../core/src/runtime/allocation.js';

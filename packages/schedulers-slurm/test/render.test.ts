@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { normalizeResources, type BatchJobSpec, type JobOptions } from '@clustrix/core';
+import type { JobOptions } from '@clustrix/core';
+import { normalizeResources, type BatchJobSpec } from '@clustrix/core/scheduler';
 import { renderSlurmScript, slurmDirectives } from '@clustrix/schedulers-slurm';
 import { sbatchArguments } from '../src/encode.js';
 

@@ -5,7 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CancelledError, JobFailedError, OutOfMemoryError, configure, getCluster, map, shutdown, submit, withOptions, type BatchScheduler } from '@clustrix/core';
+import { CancelledError, JobFailedError, OutOfMemoryError, configure, map, shutdown, submit, withOptions } from '@clustrix/core';
+import { getCluster } from '@clustrix/core/jobs';
+import type { BatchScheduler } from '@clustrix/core/scheduler';
 import { Crash, SlurmJobs } from './jobs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'clustrix-slurm-'));

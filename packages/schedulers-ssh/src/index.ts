@@ -6,7 +6,7 @@
  * Each task runs in its own session on the host and survives the connection dropping; at most
  * `concurrency` CPUs (default: the host's CPU count) are used at once. See docs/schedulers/ssh.md.
  */
-import { ConfigError, type SchedulerFactory } from '@clustrix/core';
+import { ConfigError, type SchedulerFactory } from '@clustrix/core/scheduler';
 import { z } from 'zod';
 import { parseProbe } from './parse.js';
 import { SshScheduler } from './scheduler.js';

@@ -1,5 +1,5 @@
 /** Reading what the scripts print: pure functions, tested on captured output. */
-import type { TaskStatus } from '@clustrix/core';
+import type { TaskStatus } from '@clustrix/core/scheduler';
 
 /** One task's line from the status script. */
 export interface RawTaskState {

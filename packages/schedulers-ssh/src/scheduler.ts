@@ -19,7 +19,7 @@ import {
   type SubmitRequest,
   type TaskStatus,
   type Transport,
-} from '@clustrix/core';
+} from '@clustrix/core/scheduler';
 import { parseLaunch, parseStatus, taskStatusOf, type HostFacts, type RawTaskState } from './parse.js';
 import { buildCancel, buildLaunch, buildStatus, isSafeJobId, taskLines, type TaskKey } from './scripts.js';
 import { commandWithNodeOptions, exitCodeFile, setupText, taskKeys, type SshJob, type Task } from './tasks.js';

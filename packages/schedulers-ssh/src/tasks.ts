@@ -1,5 +1,5 @@
 /** The scheduler's bookkeeping for a job and its tasks, and the pure pieces of the command it launches. */
-import { parseMemory, quoteWord, type JobOptions, type JobRef, type SubmitRequest, type TaskStatus } from '@clustrix/core';
+import { parseMemory, quoteWord, type JobOptions, type JobRef, type SubmitRequest, type TaskStatus } from '@clustrix/core/scheduler';
 
 export type Phase = 'queued' | 'launching' | 'launched' | 'done';
 

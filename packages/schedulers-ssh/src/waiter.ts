@@ -4,7 +4,7 @@
  * traffic), so a finished job is noticed at once instead of at the next poll. It is re-armed when
  * the set of running tasks changes; a replaced waiter dies at its next heartbeat write.
  */
-import type { Transport } from '@clustrix/core';
+import type { Transport } from '@clustrix/core/scheduler';
 import { buildWait } from './scripts.js';
 
 /** Rounds of 50 ms before a waiter returns by itself (then it is re-armed). */

@@ -4,7 +4,8 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalTransport, SubmitError, type ExecOptions, type ExecResult, type JobRef, type JobStatus, type SubmitRequest } from '@clustrix/core';
+import { SubmitError, type JobRef, type JobStatus } from '@clustrix/core';
+import { LocalTransport, type ExecOptions, type ExecResult, type SubmitRequest } from '@clustrix/core/scheduler';
 import { SshScheduler } from '@clustrix/schedulers-ssh';
 
 /** The local transport, counting the scripts it runs (argv[3] is the script's $0: clustrix-status, ...). */

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalTransport } from '@clustrix/core';
+import { LocalTransport } from '@clustrix/core/scheduler';
 import {
   buildCancel,
   buildLaunch,

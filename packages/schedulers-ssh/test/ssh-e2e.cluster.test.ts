@@ -13,12 +13,12 @@ import {
   HostKeyError,
   TimeLimitError,
   configure,
-  getCluster,
   map,
   shutdown,
   submit,
   withOptions,
 } from '@clustrix/core';
+import { getCluster } from '@clustrix/core/jobs';
 import { writeFileSync } from 'node:fs';
 import { SshScheduler } from '@clustrix/schedulers-ssh';
 import { AS_ROOT, SSH_USER, SSH_USER2, TARGET, aliveOnHost, killServerSide, logOffset, logSince, onHost, sshProfile, waitFor } from '../../core/test/ssh-testbed.js';

@@ -1,6 +1,6 @@
 /** `clustrix cancel ID...` or `clustrix cancel --all [--cluster X]`. */
 import type { Command } from 'commander';
-import { cancelJob, listJobs } from '@clustrix/core';
+import { cancelJob, listJobs } from '@clustrix/core/jobs';
 import { CliExit, stderrLine } from '../format.js';
 
 export function registerCancel(program: Command): void {

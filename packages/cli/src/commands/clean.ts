@@ -1,6 +1,6 @@
 /** `clustrix clean [--older-than DAYS]`: remove job folders on the clusters untouched for that long. */
 import type { Command } from 'commander';
-import { cleanJobs } from '@clustrix/core';
+import { cleanJobs } from '@clustrix/core/jobs';
 import { CliExit, stderrLine } from '../format.js';
 
 export function registerClean(program: Command): void {

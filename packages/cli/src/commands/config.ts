@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
-import { loadConfig, registryDirOf, resolveCall, type LoadedConfig } from '@clustrix/core';
+import { loadConfig, registryDirOf, resolveCall, type LoadedConfig } from '@clustrix/core/jobs';
 import { formatTable, paint } from '../format.js';
 import type { GlobalOptions } from '../main.js';
 

@@ -9,18 +9,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { submit } from '@clustrix/core';
 import {
   checkRemoteNode,
   getCluster,
   loadConfig,
   registryDirOf,
   resolveCall,
-  submit,
-  type BatchDialect,
   type ClusterRuntime,
   type LoadedConfig,
   type ResolvedCall,
-} from '@clustrix/core';
+} from '@clustrix/core/jobs';
+import type { BatchDialect } from '@clustrix/core/scheduler';
 import { ClustrixDoctor } from '../doctor-job.js';
 import { CliExit, paint } from '../format.js';
 import type { GlobalOptions } from '../main.js';

@@ -1,6 +1,7 @@
 /** `clustrix jobs`: the registry as a table, newest first, filtered by state and cluster. */
 import type { Command } from 'commander';
-import { listJobs, type RecordState } from '@clustrix/core';
+import type { RecordState } from '@clustrix/core';
+import { listJobs } from '@clustrix/core/jobs';
 import { formatAge, formatItems, formatRecordState, formatTable, formatTime } from '../format.js';
 
 const STATES: RecordState[] = [

@@ -1,6 +1,6 @@
 /** `clustrix logs ID [--follow]`: a job's stdout and stderr (per item for arrays). */
 import type { Command } from 'commander';
-import { jobLogs } from '@clustrix/core';
+import { jobLogs } from '@clustrix/core/jobs';
 
 export function registerLogs(program: Command): void {
   program

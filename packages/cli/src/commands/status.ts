@@ -1,6 +1,7 @@
 /** `clustrix status ID`: the record, its attempts, and what the scheduler says now. */
 import type { Command } from 'commander';
-import { jobStatus, type JobStatus } from '@clustrix/core';
+import type { JobStatus } from '@clustrix/core';
+import { jobStatus } from '@clustrix/core/jobs';
 import { formatAge, formatRecordState, formatTable, formatTime } from '../format.js';
 
 function taskSummary(status: JobStatus): string | undefined {

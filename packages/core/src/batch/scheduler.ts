@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ClustrixError, SubmitError, TransportError } from '../errors.js';
 import { CHECKPOINT_SIGNAL, checkpointLeadSeconds } from '../options.js';
 import { normalizeResources } from '../resources/normalize.js';
-import { aggregate } from '../scheduler/aggregate.js';
+import { aggregateTaskStatus } from '../scheduler/aggregate.js';
 import { isTerminal, type JobRef, type JobStatus, type Scheduler, type SchedulerContext, type SchedulerFactory, type StatusOptions, type SubmitRequest, type TaskStatus } from '../scheduler/contract.js';
 import type { Transport } from '../transport/contract.js';
 import { logger } from '../util/debug.js';
@@ -157,7 +157,7 @@ export class BatchScheduler implements Scheduler {
     for (const ref of refs) {
       const signalExit: SignalExitReader = (task, code, report) =>
         this.signalExits.read(`${ref.schedulerJobId}${task === undefined ? '' : `[${task}]`}`, code, report, cancelRequested(ref), !rt.skipped);
-      const merged = merge(ref, reports.get(ref.schedulerJobId), rt.markers.get(ref.jobDir), signalExit);
+      const merged = mergeBatchStatus(ref, reports.get(ref.schedulerJobId), rt.markers.get(ref.jobDir), signalExit);
       result.set(ref.jobId, cancelRequested(ref) ? asCancelled(merged) : merged);
     }
     this.signalExits.prune(new Set(ids), refs.length * 2 + 100);
@@ -250,7 +250,7 @@ function fromReport(r: { state: TaskStatus['state']; schedulerState: string; rea
 }
 
 /** One job's status from what the scheduler reports and what its folder holds. */
-export function merge(ref: JobRef, report: SchedulerReport | undefined, marker: Pick<FolderMarkers, 'exitCode' | 'tasks'> | undefined, signalExit?: SignalExitReader): JobStatus {
+export function mergeBatchStatus(ref: JobRef, report: SchedulerReport | undefined, marker: Pick<FolderMarkers, 'exitCode' | 'tasks'> | undefined, signalExit?: SignalExitReader): JobStatus {
   if (ref.count === undefined) {
     if (marker?.exitCode !== undefined) return fromExit(marker.exitCode, report, signalExit);
     return report ? fromReport(report) : { state: 'unknown' };
@@ -270,7 +270,7 @@ export function merge(ref: JobRef, report: SchedulerReport | undefined, marker: 
   }
   if (unknown === ref.count && !report) return { state: 'unknown', tasks };
   const all = [...tasks.values()];
-  const agg = aggregate(all.map((t) => (t.state === 'unknown' ? { ...t, state: report ? 'pending' : 'unknown' } : t)));
+  const agg = aggregateTaskStatus(all.map((t) => (t.state === 'unknown' ? { ...t, state: report ? 'pending' : 'unknown' } : t)));
   return { ...agg, tasks };
 }
 

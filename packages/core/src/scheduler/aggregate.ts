@@ -3,7 +3,7 @@ import type { JobState, TaskStatus } from './contract.js';
 const ORDER: JobState[] = ['running', 'pending', 'unknown', 'cancelled', 'timeout', 'out_of_memory', 'node_fail', 'preempted', 'lost', 'failed', 'completed'];
 
 /** The state of a whole job from its tasks: running while any runs; otherwise the worst end. */
-export function aggregate(tasks: TaskStatus[]): TaskStatus {
+export function aggregateTaskStatus(tasks: TaskStatus[]): TaskStatus {
   if (tasks.length === 1) return tasks[0]!;
   for (const s of ORDER) {
     const hit = tasks.find((t) => t.state === s);
@@ -12,3 +12,5 @@ export function aggregate(tasks: TaskStatus[]): TaskStatus {
   return { state: 'unknown' };
 }
 
+/** The old name, still imported by scheduler/local.ts (re-pointed to `aggregateTaskStatus` when that file's edits merge). */
+export const aggregate = aggregateTaskStatus;

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobFiles } from '../wire/protocol.js';
-import { aggregate } from './aggregate.js';
+import { aggregateTaskStatus } from './aggregate.js';
 import type { JobRef, JobStatus, TaskStatus } from './contract.js';
 
 const KILL_GRACE_MS = 3000;
@@ -58,7 +58,7 @@ export function statusFromFolder(ref: JobRef): JobStatus {
   if (ref.count === undefined) return read();
   const tasks = new Map<number, TaskStatus>();
   for (let i = 0; i < ref.count; i++) tasks.set(i, read(i));
-  return { ...aggregate([...tasks.values()]), tasks };
+  return { ...aggregateTaskStatus([...tasks.values()]), tasks };
 }
 
 /**
