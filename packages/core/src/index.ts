@@ -26,6 +26,8 @@ export { resolveCall, type ResolvedCall } from './config/resolve.js';
 export { closeClusters as shutdown, clusterRuntime, getCluster, type ClusterRuntime } from './exec/cluster.js';
 export { registerScheduler, loadSchedulerFactory } from './scheduler/load.js';
 export { LocalScheduler, LOCAL_INDEX_ENV, aggregate as aggregateTaskStatus } from './scheduler/local.js';
+export { SlotQueue, ARRAY_INDEX_ENV, type SlotJob, type SlotTask } from './scheduler/slot-queue.js';
+export { ListenerSet, type Listener } from './util/listeners.js';
 export { LocalTransport } from './transport/local.js';
 export { argvToShell, quoteWord } from './transport/shell-quote.js';
 export { parseTime, parseMemory, formatClock } from './resources/parse.js';
