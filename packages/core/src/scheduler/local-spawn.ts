@@ -2,7 +2,8 @@
  * How the local scheduler starts one task: a detached child (its own process group, so that a cancel
  * kills everything it started) running the job's command from the job folder, stdout and stderr
  * appended to the task's files, `memory` as node's heap cap, `setup` lines run by /bin/sh first, and
- * the array index in ARRAY_INDEX_ENV. Also writes the exit code where the runner protocol expects it.
+ * the array index in ARRAY_INDEX_ENV. Also writes the exit code where the runner protocol expects it, and
+ * kills a task's process group.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
@@ -55,4 +56,21 @@ export function writeExitCode(jobDir: string, index: number | undefined, exitCod
   } catch {
     /* the job folder may have been removed */
   }
+}
+
+/** SIGTERM to the process group led by `pid`, SIGKILL `graceMs` later; quiet when it is already gone. */
+export function killProcessGroup(pid: number, graceMs: number): void {
+  const group = -pid;
+  try {
+    process.kill(group, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+  setTimeout(() => {
+    try {
+      process.kill(group, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, graceMs).unref();
 }

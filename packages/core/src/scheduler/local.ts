@@ -1,7 +1,7 @@
 /**
  * The local scheduler (the default): each call runs as a child `node` process through the runner,
- * from a job folder on disk — the same bundle and serialization path a cluster node uses. A small
- * queue caps the CPUs in use (default: the CPU count), honours `time` (SIGTERM, then SIGKILL),
+ * from a job folder on disk — the same bundle and serialization path a cluster node uses. A slot
+ * queue (slot-queue.ts) caps the CPUs in use (default: the CPU count), honours `time` (SIGTERM, then SIGKILL),
  * sends SIGUSR1 `checkpointLead` before it when the job checkpoints, and cancels by killing the
  * child's process group. Children run in their own process group and outlive this process; their
  * pids are recorded in the job's reference (`extra.pid`, `extra.pids`) so that another process can
@@ -21,7 +21,7 @@ import { logger } from '../util/debug.js';
 import { ListenerSet } from '../util/listeners.js';
 import { aggregate } from './aggregate.js';
 import { killFromFolder, statusFromFolder } from './local-orphans.js';
-import { exitCodeOf, spawnLocalTask, writeExitCode } from './local-spawn.js';
+import { exitCodeOf, killProcessGroup, spawnLocalTask, writeExitCode } from './local-spawn.js';
 import { ARRAY_INDEX_ENV, SlotQueue } from './slot-queue.js';
 
 const log = logger('local');
@@ -212,19 +212,7 @@ export class LocalScheduler implements Scheduler {
     if (!child?.pid) return;
     task.killReason = reason;
     task.reason = reason === 'timeout' ? `time limit of ${task.job.request.options.time} reached` : 'cancelled';
-    const group = -child.pid;
-    try {
-      process.kill(group, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-    setTimeout(() => {
-      try {
-        process.kill(group, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }, KILL_GRACE_MS).unref();
+    killProcessGroup(child.pid, KILL_GRACE_MS);
   }
 
   async status(refs: readonly JobRef[]): Promise<Map<string, JobStatus>> {
