@@ -9,10 +9,10 @@ import { decodeError, encodeError } from '../src/wire/error-codec.js';
 
 type ErrorClass = new (...args: never[]) => ClustrixError;
 
-const classes = Object.entries(errors).filter(
-  (entry): entry is [string, ErrorClass] =>
-    typeof entry[1] === 'function' && (entry[1] === ClustrixError || Object.prototype.isPrototypeOf.call(ClustrixError.prototype, entry[1].prototype)),
-);
+const isErrorClass = (v: unknown): v is ErrorClass =>
+  typeof v === 'function' && (v === ClustrixError || Object.prototype.isPrototypeOf.call(ClustrixError.prototype, v.prototype));
+/** Every error class errors.ts exports, by name. */
+const classes: Array<[string, ErrorClass]> = Object.entries(errors as Record<string, unknown>).flatMap(([name, v]) => (isErrorClass(v) ? [[name, v] as [string, ErrorClass]] : []));
 
 /** One instance of each class (BatchError takes its results second; the others take options). */
 function instance(Cls: ErrorClass): ClustrixError {
