@@ -5,7 +5,7 @@
  *   -v, --verbose      debug logs (clustrix:*) and stacks of errors
  */
 import { Command, CommanderError } from 'commander';
-import { configure, enableDebugLogs, isClustrixError, shutdown } from '@clustrix/core';
+import { configure, enableDebugLogs, shutdown } from '@clustrix/core';
 import { registerCancel } from './commands/cancel.js';
 import { registerClean } from './commands/clean.js';
 import { registerConfig } from './commands/config.js';
@@ -14,6 +14,7 @@ import { registerJobs } from './commands/jobs.js';
 import { registerLogs } from './commands/logs.js';
 import { registerResult } from './commands/result.js';
 import { registerStatus } from './commands/status.js';
+import { describeCommandError } from './error-report.js';
 import { CliExit, stderrLine } from './format.js';
 
 export interface GlobalOptions {
@@ -67,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (err instanceof CommanderError) code = err.exitCode;
     else {
       const verbose = program.opts<GlobalOptions>().verbose;
-      stderrLine(isClustrixError(err) && !verbose ? err.message : ((err as Error)?.stack ?? String(err)));
+      stderrLine(describeCommandError(err, Boolean(verbose)));
       code = 1;
     }
   } finally {

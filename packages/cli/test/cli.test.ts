@@ -74,7 +74,7 @@ describe('clustrix (local scheduler)', () => {
     await h.result().catch(() => undefined);
     const r = await cli('result', h.id);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^JobFailedError: /m);
+    expect(r.stderr).toMatch(/^JobFailedError \[JOB_FAILED\]: /m);
     expect(r.stderr).toMatch(/^  exit code\s+3$/m);
     expect(r.stderr).toMatch(/^  scheduler state\s+\S+/m);
   }, 60_000);
@@ -86,6 +86,7 @@ describe('clustrix (local scheduler)', () => {
     const missing = await cli('status', '29991231-000000-deadbeef');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no job '29991231-000000-deadbeef' in the registry at .*registry/);
+    expect(missing.stderr).toMatch(/^  code: CLUSTRIX$/m);
     const unknown = await cli('frobnicate');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);

@@ -3,7 +3,8 @@ import { afterAll, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configure, jobLogs, shutdown, submit } from '@clustrix/core';
+import { configure, shutdown, submit } from '@clustrix/core';
+import { jobLogs } from '@clustrix/core/jobs';
 import { LogWriter } from './fixtures/log-writer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'clustrix-logs-'));

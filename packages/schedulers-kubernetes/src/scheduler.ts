@@ -5,7 +5,7 @@
  * a request; `cancel` deletes the Job with its pods.
  */
 import { randomBytes } from 'node:crypto';
-import { SubmitError, type JobRef, type JobStatus, type ResourceKey, type Scheduler, type SubmitRequest } from '@clustrix/core/scheduler';
+import { ListenerSet, SubmitError, type JobRef, type JobStatus, type ResourceKey, type Scheduler, type SubmitRequest } from '@clustrix/core/scheduler';
 import { apiMessage, statusCode, type KubeApi } from './client.js';
 import { logger } from './log.js';
 import { INDEX_ENV, renderJob, runLabels, runNames } from './manifest.js';
@@ -26,7 +26,7 @@ export class KubernetesScheduler implements Scheduler {
   /** status() costs nothing (watches feed it) and changes are pushed: the watcher may sleep long. */
   readonly poll = { minMs: 5_000, maxMs: 60_000 };
   private readonly runs = new Map<string, RunWatch>();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new ListenerSet();
   private readonly waiting: Array<() => void> = [];
   private reading = 0;
 
@@ -180,12 +180,11 @@ export class KubernetesScheduler implements Scheduler {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   private notify(): void {
-    for (const l of this.listeners) l();
+    this.listeners.emit();
   }
 
   private async limit<T>(fn: () => Promise<T>): Promise<T> {

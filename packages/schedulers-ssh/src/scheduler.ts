@@ -6,7 +6,9 @@
  * process groups. All remote work goes through the transport core hands over.
  */
 import {
-  LOCAL_INDEX_ENV,
+  ARRAY_INDEX_ENV,
+  ListenerSet,
+  SlotQueue,
   SubmitError,
   TransportError,
   aggregateTaskStatus,
@@ -44,30 +46,30 @@ const MISSING_LIMIT = 5;
 export class SshScheduler implements Scheduler {
   readonly name = 'ssh';
   readonly supports: ReadonlySet<ResourceKey> = new Set<ResourceKey>(['cpus', 'memory', 'time', 'env', 'jobName', 'setup', 'modules']);
-  readonly arrayIndex = { env: LOCAL_INDEX_ENV, base: 0 };
+  readonly arrayIndex = { env: ARRAY_INDEX_ENV, base: 0 };
   readonly poll = { minMs: 300, maxMs: 10_000 };
   readonly capacity: number;
   readonly jobsRoot: string;
   /** Status commands run so far (one per poll cycle). */
   statusQueries = 0;
-  private used = 0;
   private readonly jobs = new Map<string, SshJob>();
-  private readonly queue: Task[] = [];
+  private readonly queue: SlotQueue<Task>;
   private pumping: Promise<void> = Promise.resolve();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new ListenerSet();
   readonly waiter: CompletionWaiter;
   private readonly transport: Transport;
 
   constructor(private readonly settings: SshSchedulerSettings) {
     this.transport = settings.transport;
     this.capacity = settings.concurrency ?? settings.facts.cpus;
+    this.queue = new SlotQueue(this.capacity);
     this.jobsRoot = `${settings.remoteRoot}/jobs`;
     this.waiter = new CompletionWaiter(this.transport, () => this.notify());
   }
 
   /** CPUs in use / tasks waiting for one (tests, progress). */
   get load(): { used: number; queued: number } {
-    return { used: this.used, queued: this.queue.length };
+    return { used: this.queue.used, queued: this.queue.queued };
   }
 
   async submit(request: SubmitRequest): Promise<JobRef> {
@@ -104,7 +106,6 @@ export class SshScheduler implements Scheduler {
       request,
       cpus,
       concurrency: request.concurrency ?? Number.POSITIVE_INFINITY,
-      running: 0,
       tasks: [],
       ...(seconds ? { seconds } : {}),
       setup: setupText(request.options),
@@ -112,9 +113,9 @@ export class SshScheduler implements Scheduler {
       cancelled: false,
     };
     for (const key of taskKeys(request.count)) {
-      const task: Task = { job, key, phase: 'queued', status: this.queuedStatus(), holdsSlot: false, missing: 0 };
+      const task: Task = { job, key, phase: 'queued', status: this.queuedStatus(), missing: 0 };
       job.tasks.push(task);
-      this.queue.push(task);
+      this.queue.enqueue(task);
     }
     this.jobs.set(ref.jobId, job);
     await this.pump();
@@ -127,7 +128,7 @@ export class SshScheduler implements Scheduler {
   }
 
   private queuedStatus(): TaskStatus {
-    return { state: 'pending', schedulerState: 'QUEUED', reason: `waiting for a free CPU on ${this.transport.host} (${this.used} of ${this.capacity} in use)` };
+    return { state: 'pending', schedulerState: 'QUEUED', reason: `waiting for a free CPU on ${this.transport.host} (${this.queue.used} of ${this.capacity} in use)` };
   }
 
   private pump(): Promise<void> {
@@ -138,22 +139,10 @@ export class SshScheduler implements Scheduler {
 
   private async pumpOnce(): Promise<void> {
     const batches = new Map<SshJob, Task[]>();
-    for (let i = 0; i < this.queue.length; ) {
-      const task = this.queue[i]!;
-      const { job } = task;
-      const fits = this.used + job.cpus <= this.capacity;
-      if (fits && job.running < job.concurrency) {
-        this.queue.splice(i, 1);
-        this.used += job.cpus;
-        job.running++;
-        task.holdsSlot = true;
-        task.phase = 'launching';
-        task.status = { state: 'pending', schedulerState: 'STARTING' };
-        batches.set(job, [...(batches.get(job) ?? []), task]);
-      } else {
-        if (!fits) break; // FIFO across jobs while CPUs are the limit
-        i++;
-      }
+    for (const task of this.queue.take()) {
+      task.phase = 'launching';
+      task.status = { state: 'pending', schedulerState: 'STARTING' };
+      batches.set(task.job, [...(batches.get(task.job) ?? []), task]);
     }
     if (!batches.size) return;
     await Promise.all([...batches].map(([job, tasks]) => this.launch(job, tasks)));
@@ -173,11 +162,10 @@ export class SshScheduler implements Scheduler {
       stdout = r.stdout;
     } catch (err) {
       // The connection dropped: launching is idempotent (a marker per task), so try again later.
-      for (const t of tasks.reverse()) {
-        this.release(t);
+      this.queue.putBack(tasks);
+      for (const t of tasks) {
         t.phase = 'queued';
         t.status = this.queuedStatus();
-        this.queue.unshift(t);
       }
       if (!(err instanceof TransportError)) throw err;
       return;
@@ -201,15 +189,8 @@ export class SshScheduler implements Scheduler {
     if (job.ref.count !== undefined && job.ref.schedulerJobId === 'queued') job.ref.schedulerJobId = `array:${job.ref.jobId}`;
   }
 
-  private release(t: Task): void {
-    if (!t.holdsSlot) return;
-    t.holdsSlot = false;
-    this.used -= t.job.cpus;
-    t.job.running--;
-  }
-
   private finish(t: Task, status: TaskStatus): void {
-    this.release(t);
+    this.queue.release(t);
     t.phase = 'done';
     t.status = status;
   }
@@ -222,7 +203,7 @@ export class SshScheduler implements Scheduler {
   }
 
   async status(refs: readonly JobRef[]): Promise<Map<string, JobStatus>> {
-    if (this.queue.length) void this.pump().catch(() => undefined);
+    if (this.queue.queued) void this.pump().catch(() => undefined);
     const ask: TaskKey[] = [];
     for (const ref of refs) {
       const job = this.jobs.get(ref.jobId);
@@ -297,7 +278,7 @@ export class SshScheduler implements Scheduler {
       job.cancelled = true;
       for (const t of job.tasks) {
         if (t.phase === 'queued') {
-          this.queue.splice(this.queue.indexOf(t), 1);
+          this.queue.remove(t);
           this.finish(t, { state: 'cancelled', schedulerState: 'CANCELLED', reason: 'cancelled before it started' });
         } else if (t.phase !== 'done') kill.push({ jobId: ref.jobId, key: t.key });
       }
@@ -310,16 +291,16 @@ export class SshScheduler implements Scheduler {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
+    const remove = this.listeners.add(listener);
     this.rearm();
     return () => {
-      this.listeners.delete(listener);
+      remove();
       if (!this.listeners.size) this.waiter.stop();
     };
   }
 
   private notify(): void {
-    for (const l of this.listeners) l();
+    this.listeners.emit();
   }
 
   async close(): Promise<void> {

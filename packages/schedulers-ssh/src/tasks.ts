@@ -8,7 +8,6 @@ export interface Task {
   key: 'job' | number;
   phase: Phase;
   status: TaskStatus;
-  holdsSlot: boolean;
   pid?: number;
   startingSince?: number;
   /** Polls in a row that found no marker of a launched task. */
@@ -20,7 +19,6 @@ export interface SshJob {
   request: SubmitRequest;
   cpus: number;
   concurrency: number;
-  running: number;
   tasks: Task[];
   seconds?: number;
   setup: string;

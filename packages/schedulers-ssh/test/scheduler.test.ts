@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SubmitError, type JobRef, type JobStatus } from '@clustrix/core';
+import { SubmitError, TransportError, type JobRef, type JobStatus } from '@clustrix/core';
 import { LocalTransport, type ExecOptions, type ExecResult, type SubmitRequest } from '@clustrix/core/scheduler';
 import { SshScheduler } from '@clustrix/schedulers-ssh';
 
@@ -17,6 +17,21 @@ class CountingTransport extends LocalTransport {
   }
   count(name: string): number {
     return this.scripts.filter((s) => s === name).length;
+  }
+}
+
+/** Drops the connection on the first `drops` launch commands, like an SSH link going down. */
+class DroppingTransport extends CountingTransport {
+  constructor(private drops: number) {
+    super();
+  }
+  override exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    if (argv[3] === 'clustrix-launch' && this.drops > 0) {
+      this.drops--;
+      this.scripts.push('dropped');
+      return Promise.reject(new TransportError('connection lost', { scope: 'ssh' }));
+    }
+    return super.exec(argv, options);
   }
 }
 
@@ -123,6 +138,17 @@ describe('SshScheduler over real processes', () => {
       [1, 'completed'],
       [2, 'completed'],
     ]);
+  }, 30_000);
+
+  test('a launch lost with the connection puts the tasks back at the head of the queue, CPUs freed; the next poll launches them', async () => {
+    const { s, t } = scheduler(new DroppingTransport(1), 2);
+    const first = await s.submit(request('exit 0', { count: 2 }));
+    expect(t.scripts).toEqual(['dropped']);
+    expect(s.load).toEqual({ used: 0, queued: 2 });
+    const m = await settle(s, [first]);
+    expect(m.get(first.jobId)?.state).toBe('completed');
+    expect(t.scripts.filter((x) => x === 'clustrix-launch')).toHaveLength(1); // both tasks, in one launch, after the drop
+    expect(s.load).toEqual({ used: 0, queued: 0 });
   }, 30_000);
 
   test('push: a subscriber hears about a finished job without waiting for the next poll', async () => {

@@ -1,6 +1,7 @@
 /** `clustrix cancel ID...` or `clustrix cancel --all [--cluster X]`. */
 import type { Command } from 'commander';
 import { cancelJob, listJobs } from '@clustrix/core/jobs';
+import { codeOf } from '../error-report.js';
 import { CliExit, stderrLine } from '../format.js';
 
 export function registerCancel(program: Command): void {
@@ -23,7 +24,8 @@ export function registerCancel(program: Command): void {
           process.stdout.write(`${r.id}  ${r.state}\n`);
         } catch (err) {
           failed++;
-          stderrLine(`${id}: ${(err as Error).message}`);
+          const code = codeOf(err);
+          stderrLine(`${id}: ${(err as Error).message}${code === undefined ? '' : ` (code: ${code})`}`);
         }
       }
       if (opts.all && !targets.length) process.stdout.write('no active jobs\n');

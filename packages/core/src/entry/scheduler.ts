@@ -19,7 +19,9 @@ export type {
 export { isTerminal, TERMINAL_STATES } from '../scheduler/contract.js';
 export { registerScheduler, loadSchedulerFactory } from '../scheduler/load.js';
 export { aggregateTaskStatus } from '../scheduler/aggregate.js';
-export { LocalScheduler, LOCAL_INDEX_ENV } from '../scheduler/local.js';
+export { LocalScheduler } from '../scheduler/local.js';
+export { SlotQueue, ARRAY_INDEX_ENV, type SlotJob, type SlotTask } from '../scheduler/slot-queue.js';
+export { ListenerSet, type Listener } from '../util/listeners.js';
 export type { Transport, ExecResult, ExecOptions, WriteOptions } from '../transport/contract.js';
 export { LocalTransport } from '../transport/local.js';
 export { argvToShell, quoteWord } from '../transport/shell-quote.js';

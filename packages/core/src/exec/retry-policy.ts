@@ -45,13 +45,13 @@ export function infrastructureFailure(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The names an error answers to in `retryOn`: its name, its class and parents, its `code`. */
+/** The names an error answers to in `retryOn`: its name, its class and parents, its `code` (a RemoteError's: the original's, `remoteCode`). */
 function namesOf(error: unknown): Set<string> {
   const names = new Set<string>();
   if (typeof error !== 'object' || error === null) return names;
-  const e = error as { name?: unknown; code?: unknown };
+  const e = error as { name?: unknown; code?: unknown; remoteCode?: unknown };
   if (typeof e.name === 'string') names.add(e.name);
-  if (typeof e.code === 'string' || typeof e.code === 'number') names.add(String(e.code));
+  for (const code of [e.code, e.remoteCode]) if (typeof code === 'string' || typeof code === 'number') names.add(String(code));
   for (let p = Object.getPrototypeOf(error) as { constructor?: { name?: string } } | null; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
     if (p.constructor?.name) names.add(p.constructor.name);
   }

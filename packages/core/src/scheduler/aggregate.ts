@@ -12,5 +12,3 @@ export function aggregateTaskStatus(tasks: TaskStatus[]): TaskStatus {
   return { state: 'unknown' };
 }
 
-/** The old name, still imported by scheduler/local.ts (re-pointed to `aggregateTaskStatus` when that file's edits merge). */
-export const aggregate = aggregateTaskStatus;

@@ -1,29 +1,32 @@
 /**
  * The local scheduler (the default): each call runs as a child `node` process through the runner,
- * from a job folder on disk — the same bundle and serialization path a cluster node uses. A small
- * queue caps the CPUs in use (default: the CPU count), honours `time` (SIGTERM, then SIGKILL),
+ * from a job folder on disk — the same bundle and serialization path a cluster node uses. A slot
+ * queue (slot-queue.ts) caps the CPUs in use (default: the CPU count), honours `time` (SIGTERM, then SIGKILL),
  * sends SIGUSR1 `checkpointLead` before it when the job checkpoints, and cancels by killing the
  * child's process group. Children run in their own process group and outlive this process; their
  * pids are recorded in the job's reference (`extra.pid`, `extra.pids`) so that another process can
  * see them running, and cancel them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { SubmitError } from '../errors.js';
 import { checkpointLeadSeconds, type ResourceKey } from '../options.js';
-import { parseMemory, parseTime } from '../resources/parse.js';
+import { parseTime } from '../resources/parse.js';
 import { jobFiles } from '../wire/protocol.js';
 import type { JobRef, JobState, JobStatus, Scheduler, SchedulerFactory, SubmitRequest, TaskStatus } from './contract.js';
 import { logger } from '../util/debug.js';
-import { aggregate } from './aggregate.js';
+import { ListenerSet } from '../util/listeners.js';
+import { aggregateTaskStatus } from './aggregate.js';
 import { killFromFolder, statusFromFolder } from './local-orphans.js';
+import { exitCodeOf, killProcessGroup, spawnLocalTask, writeExitCode } from './local-spawn.js';
+import { ARRAY_INDEX_ENV, SlotQueue } from './slot-queue.js';
 
 const log = logger('local');
 
-export const LOCAL_INDEX_ENV = 'CLUSTRIX_ARRAY_INDEX';
+/** The array-index variable's former name here (core's index re-exports it); it lives in slot-queue.ts now. */
 const KILL_GRACE_MS = 3000;
 
 interface Task {
@@ -43,7 +46,6 @@ interface LocalJob {
   request: SubmitRequest;
   cpus: number;
   concurrency: number;
-  running: number;
   tasks: Task[];
 }
 
@@ -69,21 +71,21 @@ let sequence = 0;
 export class LocalScheduler implements Scheduler {
   readonly name = 'local';
   readonly supports: ReadonlySet<ResourceKey> = new Set<ResourceKey>(['cpus', 'memory', 'time', 'env', 'jobName', 'setup']);
-  readonly arrayIndex = { env: LOCAL_INDEX_ENV, base: 0 };
+  readonly arrayIndex = { env: ARRAY_INDEX_ENV, base: 0 };
   readonly poll = { minMs: 200, maxMs: 2000 };
   readonly slots: number;
   private readonly strict: boolean;
   private readonly warn: (message: string) => void;
   private warnedOversize = false;
-  private used = 0;
-  private readonly queue: Task[] = [];
+  private readonly queue: SlotQueue<Task>;
   private readonly jobs = new Map<string, LocalJob>();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new ListenerSet();
 
   constructor(options: LocalSchedulerOptions = {}) {
     this.slots = options.slots ?? availableParallelism();
     this.strict = options.strict ?? false;
     this.warn = options.warn ?? emitOversizeWarning;
+    this.queue = new SlotQueue(this.slots);
   }
 
   /** CPUs a job takes here: what it asks for, or every slot (after one warning) when it asks for more. */
@@ -117,66 +119,48 @@ export class LocalScheduler implements Scheduler {
       request,
       cpus,
       concurrency: request.concurrency ?? Number.POSITIVE_INFINITY,
-      running: 0,
       tasks: [],
     };
     const indices = request.count === undefined ? [undefined] : Array.from({ length: request.count }, (_, i) => i);
     for (const index of indices) {
       const task: Task = { job, index, state: 'pending' };
       job.tasks.push(task);
-      this.queue.push(task);
+      this.queue.enqueue(task);
     }
     this.jobs.set(ref.jobId, job);
     this.pump();
+    // right after the pump, a failed task is one that could not start: none at all did → the submit fails
+    const failed = job.tasks.find((t) => t.state === 'failed');
+    if (failed && job.tasks.every((t) => t.state === 'failed')) {
+      this.jobs.delete(ref.jobId);
+      throw new SubmitError(`cannot start job ${ref.jobId}: ${failed.reason}`, { scope: 'local', jobId: ref.jobId });
+    }
     return ref;
   }
 
+  /** Start every queued task that fits; one that cannot start fails and gives its CPUs back. */
   private pump(): void {
-    for (let i = 0; i < this.queue.length; ) {
-      const task = this.queue[i]!;
-      const { job } = task;
-      const fits = this.used + job.cpus <= this.slots;
-      if (fits && job.running < job.concurrency) {
-        this.queue.splice(i, 1);
-        this.start(task);
-      } else {
-        if (!fits) break; // keep FIFO order across jobs when CPUs are the limit
-        i++;
+    let failed = false;
+    for (let batch = this.queue.take(); batch.length; batch = this.queue.take()) {
+      for (const task of batch) {
+        try {
+          this.start(task);
+        } catch (err) {
+          this.queue.release(task);
+          task.state = 'failed';
+          task.reason = `could not start: ${(err as Error).message}`;
+          failed = true;
+        }
       }
     }
+    if (failed) this.notify();
   }
 
   private start(task: Task): void {
     const { job } = task;
     const { request } = job;
     const dir = request.jobDir;
-    const outPath = join(dir, jobFiles.stdout(task.index));
-    const errPath = join(dir, jobFiles.stderr(task.index));
-    mkdirSync(dirname(outPath), { recursive: true, mode: 0o700 });
-    const out = openSync(outPath, 'a', 0o600);
-    const err = openSync(errPath, 'a', 0o600);
-    const [node, ...rest] = request.command;
-    const nodeArgs: string[] = [];
-    const mem = request.options.memory !== undefined ? parseMemory(request.options.memory) : undefined;
-    if (mem) nodeArgs.push(`--max-old-space-size=${mem}`);
-    const setup = request.options.setup ?? [];
-    const env = { ...process.env, ...(task.index !== undefined ? { [LOCAL_INDEX_ENV]: String(task.index) } : {}) };
-    let child: ChildProcess;
-    try {
-      child = setup.length
-        ? spawn('/bin/sh', ['-c', `${setup.join('\n')}\nexec "$@"`, 'clustrix-setup', node!, ...nodeArgs, ...rest], {
-            cwd: dir,
-            detached: true,
-            stdio: ['ignore', out, err],
-            env,
-          })
-        : spawn(node!, [...nodeArgs, ...rest], { cwd: dir, detached: true, stdio: ['ignore', out, err], env });
-    } finally {
-      closeSync(out);
-      closeSync(err);
-    }
-    this.used += job.cpus;
-    job.running++;
+    const child = spawnLocalTask(request, task.index);
     task.child = child;
     task.state = 'running';
     if (child.pid) {
@@ -204,15 +188,9 @@ export class LocalScheduler implements Scheduler {
     child.on('exit', (code, signal) => {
       if (task.timer) clearTimeout(task.timer);
       if (task.checkpointTimer) clearTimeout(task.checkpointTimer);
-      const exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : signal === 'SIGINT' ? 2 : 0);
+      const exitCode = exitCodeOf(code, signal);
       task.exitCode = exitCode;
-      try {
-        const codeFile = join(dir, jobFiles.exitCode(task.index));
-        mkdirSync(dirname(codeFile), { recursive: true, mode: 0o700 });
-        writeFileSync(codeFile, `${exitCode}\n`, { mode: 0o600 });
-      } catch {
-        /* the job folder may have been removed */
-      }
+      writeExitCode(dir, task.index, exitCode);
       // killed by another Clustrix process's cancel (it marks the folder first): a cancel, not a crash
       if (signal && !task.killReason && existsSync(join(dir, jobFiles.cancelRequested))) {
         task.killReason = 'cancelled';
@@ -221,8 +199,7 @@ export class LocalScheduler implements Scheduler {
       task.state = task.killReason ?? (exitCode === 0 ? 'completed' : 'failed');
       if (signal && !task.killReason) task.reason = `killed by ${signal}`;
       task.child = undefined;
-      this.used -= job.cpus;
-      job.running--;
+      this.queue.release(task);
       log('exited %s%s code %d', job.ref.jobId, task.index === undefined ? '' : `[${task.index}]`, exitCode);
       this.pump();
       this.notify();
@@ -234,19 +211,7 @@ export class LocalScheduler implements Scheduler {
     if (!child?.pid) return;
     task.killReason = reason;
     task.reason = reason === 'timeout' ? `time limit of ${task.job.request.options.time} reached` : 'cancelled';
-    const group = -child.pid;
-    try {
-      process.kill(group, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-    setTimeout(() => {
-      try {
-        process.kill(group, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }, KILL_GRACE_MS).unref();
+    killProcessGroup(child.pid, KILL_GRACE_MS);
   }
 
   async status(refs: readonly JobRef[]): Promise<Map<string, JobStatus>> {
@@ -259,7 +224,7 @@ export class LocalScheduler implements Scheduler {
       }
       const tasks = new Map<number, TaskStatus>();
       for (const t of job.tasks) tasks.set(t.index ?? 0, taskStatus(t));
-      out.set(ref.jobId, { ...aggregate([...tasks.values()]), ...(ref.count !== undefined ? { tasks } : {}) });
+      out.set(ref.jobId, { ...aggregateTaskStatus([...tasks.values()]), ...(ref.count !== undefined ? { tasks } : {}) });
     }
     return out;
   }
@@ -275,8 +240,7 @@ export class LocalScheduler implements Scheduler {
         if (t.state === 'pending') {
           t.state = 'cancelled';
           t.reason = 'cancelled before it started';
-          const i = this.queue.indexOf(t);
-          if (i >= 0) this.queue.splice(i, 1);
+          this.queue.remove(t);
         } else if (t.state === 'running') this.kill(t, 'cancelled');
       }
     }
@@ -284,17 +248,16 @@ export class LocalScheduler implements Scheduler {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   private notify(): void {
-    for (const l of this.listeners) l();
+    this.listeners.emit();
   }
 
   /** Tasks waiting for a CPU. */
   get queued(): number {
-    return this.queue.length;
+    return this.queue.queued;
   }
 }
 
@@ -307,7 +270,6 @@ function taskStatus(t: Task): TaskStatus {
   };
 }
 
-export { aggregate };
 
 export const localSchedulerFactory: SchedulerFactory = {
   name: 'local',

@@ -112,7 +112,13 @@ export function decodeError(enc: EncodedError, ctx: DecodeContext = {}): Error {
   if (err.name !== enc.name) define(err, 'name', enc.name);
   if (enc.props) {
     try {
-      Object.assign(err, deserialize<Record<string, unknown>>(enc.props));
+      const props = deserialize<Record<string, unknown>>(enc.props);
+      if (!Cls && 'code' in props) {
+        // a RemoteError's `code` stays REMOTE (stable); the original's own code is kept as `remoteCode`
+        props.remoteCode = props.code;
+        delete props.code;
+      }
+      Object.assign(err, props);
     } catch {
       /* keep the error even if a property cannot be rebuilt */
     }
