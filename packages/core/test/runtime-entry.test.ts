@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import * as full from '@clustrix/core';
 import * as runtime from '../src/runtime/index.js';
-import { setJobEnvironment } from '../src/runtime/job-context.js';
+import { setJobEnvironment } from '@clustrix/wire';
 
 describe('the runtime entry bundled into shipped code', () => {
   test('exports every name the full entry exports, so any import of @clustrix/core bundles', () => {

@@ -9,15 +9,31 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BundleError, ClustrixError } from '../errors.js';
-import { setJobEnvironment } from '../runtime/job-context.js';
-import { ownClassRecord } from '../runtime/metadata.js';
-import { register } from '../runtime/registry.js';
-import { writeFileAtomic } from './atomic.js';
-import { encodeError } from './error-codec.js';
-import { onTermCheckpoint, requeueable, requeueCheckpointFile, takeRequeueCheckpoint } from './requeue-checkpoint.js';
-import { jobFiles, PROTOCOL_VERSION, RUNNER_EXIT, type CheckpointFile, type ErrorFile, type ItemFile, type JobFile, type JobTarget, type ResultFile } from './protocol.js';
-import { deserialize, instanceState, serialize } from './serialize.js';
+import {
+  BundleError,
+  ClustrixError,
+  deserialize,
+  encodeError,
+  instanceState,
+  jobFiles,
+  onTermCheckpoint,
+  ownClassRecord,
+  PROTOCOL_VERSION,
+  register,
+  requeueable,
+  requeueCheckpointFile,
+  RUNNER_EXIT,
+  serialize,
+  setJobEnvironment,
+  takeRequeueCheckpoint,
+  writeFileAtomic,
+  type CheckpointFile,
+  type ErrorFile,
+  type ItemFile,
+  type JobFile,
+  type JobTarget,
+  type ResultFile,
+} from '@clustrix/wire';
 
 export function resolveIndex(job: JobFile, indexArg: string | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
   if (job.items === undefined) return undefined;
