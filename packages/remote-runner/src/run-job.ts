@@ -5,35 +5,31 @@
  * its own timer) and writes the state it returns instead. Returns the exit code; `clustrix-runner`
  * exits with it.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   BundleError,
   ClustrixError,
   deserialize,
   encodeError,
-  instanceState,
   jobFiles,
-  onTermCheckpoint,
   ownClassRecord,
   PROTOCOL_VERSION,
   register,
-  requeueable,
-  requeueCheckpointFile,
   RUNNER_EXIT,
   serialize,
   setJobEnvironment,
   takeRequeueCheckpoint,
-  writeFileAtomic,
-  type CheckpointFile,
   type ErrorFile,
   type ItemFile,
   type JobFile,
   type JobTarget,
   type ResultFile,
 } from '@clustrix/wire';
+import { armCheckpoints, latchSignal, type Checkpointing, type RunnerStamp } from './checkpointing.js';
+import { writeJobFile } from './write-job-file.js';
 
 export function resolveIndex(job: JobFile, indexArg: string | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
   if (job.items === undefined) return undefined;
@@ -68,192 +64,116 @@ function registerExportedClasses(ns: Record<string, unknown>): void {
   }
 }
 
+async function readJobFile(jobDir: string): Promise<JobFile> {
+  const job = JSON.parse(await readFile(join(jobDir, jobFiles.job), 'utf8')) as JobFile;
+  if (job.protocol !== PROTOCOL_VERSION) {
+    throw new ClustrixError(
+      `job ${job.jobId} uses job-folder protocol ${job.protocol} but this runner speaks ${PROTOCOL_VERSION}; install the matching @clustrix/remote-runner`,
+      { scope: 'runner' },
+    );
+  }
+  return job;
+}
+
+/** Make this process the job's: its environment, its folder as the working directory, the job context `@cluster` reads. */
+function enterJob(job: JobFile, jobDir: string, index: number | undefined, host: string): void {
+  if (job.env) Object.assign(process.env, job.env);
+  process.chdir(jobDir);
+  setJobEnvironment({
+    jobId: job.jobId,
+    jobDir,
+    cluster: job.cluster,
+    scheduler: job.scheduler,
+    hostname: host,
+    ...(index !== undefined ? { index, count: job.items } : {}),
+  });
+}
+
+/** The call a job makes: `method` on `self` (the rebuilt instance, or the class for a static method) with `args`. */
+interface PreparedCall {
+  self: Record<string, unknown>;
+  method: (...a: unknown[]) => unknown;
+  args: unknown[];
+}
+
+/** Import the bundle and rebuild the call: the instance from its state (a checkpoint's state laid over it), the arguments. */
+async function prepareCall(job: JobFile, jobDir: string, index: number | undefined): Promise<PreparedCall> {
+  const ns = (await import(pathToFileURL(resolve(jobDir, job.bundle)).href)) as Record<string, unknown>;
+  registerExportedClasses(ns);
+  const Cls = findTargetClass(ns, job.target);
+  const item = index === undefined ? undefined : (JSON.parse(await readFile(join(jobDir, jobFiles.item(index)), 'utf8')) as ItemFile);
+  const args = deserialize<unknown[]>(item ? item.args : job.args!);
+  const instance = item?.instance ?? job.instance;
+  // a rerun after a scheduler requeue continues from the state checkpoint() saved at the requeue
+  const requeued = job.checkpoint && !job.target.static ? await takeRequeueCheckpoint(jobDir, index) : undefined;
+  const resume = requeued?.state ?? (item ? item.resume : job.resume);
+  const self: Record<string, unknown> = job.target.static
+    ? (Cls as unknown as Record<string, unknown>)
+    : (Object.assign(Object.create(Cls.prototype) as object, instance ? deserialize<object>(instance) : {}, resume ? deserialize<object>(resume) : {}) as Record<
+        string,
+        unknown
+      >);
+  const method = self[job.target.method];
+  if (typeof method !== 'function') {
+    throw new BundleError(`${job.target.className} has no ${job.target.static ? 'static ' : ''}method ${job.target.method}`);
+  }
+  return { self, method: method as (...a: unknown[]) => unknown, args };
+}
+
 export async function runJob(jobDirArg: string, indexArg?: string): Promise<number> {
   const jobDir = resolve(jobDirArg);
   const startedAt = new Date().toISOString();
-  const host = hostname();
+  const stamp: RunnerStamp = { host: hostname(), startedAt };
   let index: number | undefined;
   let phase: 'setup' | 'method' = 'setup';
   let checkpointing: Checkpointing | undefined;
-  let stopTermCheckpoint: (() => void) | undefined;
   // From the start, SIGUSR1 only asks for a checkpoint: Node's default would open the inspector.
   const usr1 = latchSignal('SIGUSR1');
   try {
-    const job = JSON.parse(await readFile(join(jobDir, jobFiles.job), 'utf8')) as JobFile;
-    if (job.protocol !== PROTOCOL_VERSION) {
-      throw new ClustrixError(
-        `job ${job.jobId} uses job-folder protocol ${job.protocol} but this runner speaks ${PROTOCOL_VERSION}; install the matching @clustrix/remote-runner`,
-        { scope: 'runner' },
-      );
-    }
+    const job = await readJobFile(jobDir);
     index = resolveIndex(job, indexArg);
-    if (job.env) Object.assign(process.env, job.env);
-    process.chdir(jobDir);
-    setJobEnvironment({
-      jobId: job.jobId,
-      jobDir,
-      cluster: job.cluster,
-      scheduler: job.scheduler,
-      hostname: host,
-      ...(index !== undefined ? { index, count: job.items } : {}),
-    });
-    const ns = (await import(pathToFileURL(resolve(jobDir, job.bundle)).href)) as Record<string, unknown>;
-    registerExportedClasses(ns);
-    const Cls = findTargetClass(ns, job.target);
-    const item = index === undefined ? undefined : (JSON.parse(await readFile(join(jobDir, jobFiles.item(index)), 'utf8')) as ItemFile);
-    const args = deserialize<unknown[]>(item ? item.args : job.args!);
-    const instance = item?.instance ?? job.instance;
-    // a rerun after a scheduler requeue continues from the state checkpoint() saved at the requeue
-    const requeued = job.checkpoint && !job.target.static ? await takeRequeueCheckpoint(jobDir, index) : undefined;
-    const resume = requeued?.state ?? (item ? item.resume : job.resume);
-    const self: Record<string, unknown> = job.target.static
-      ? (Cls as unknown as Record<string, unknown>)
-      : (Object.assign(Object.create(Cls.prototype) as object, instance ? deserialize<object>(instance) : {}, resume ? deserialize<object>(resume) : {}) as Record<
-          string,
-          unknown
-        >);
-    const method = self[job.target.method];
-    if (typeof method !== 'function') {
-      throw new BundleError(`${job.target.className} has no ${job.target.static ? 'static ' : ''}method ${job.target.method}`);
-    }
-    if (job.checkpoint && !job.target.static && typeof self.checkpoint === 'function') {
-      checkpointing = armCheckpoint(self, job, jobDir, index, usr1, { host, startedAt });
-      if (requeueable()) {
-        stopTermCheckpoint = onTermCheckpoint(async () => {
-          const returned: unknown = await (self.checkpoint as () => unknown).call(self);
-          const state = serialize(returned === undefined ? instanceState(self) : returned, 'checkpoint()');
-          await writeOut(jobDir, requeueCheckpointFile(index), { state, at: new Date().toISOString(), host });
-        });
-      }
-    }
+    enterJob(job, jobDir, index, stamp.host);
+    const call = await prepareCall(job, jobDir, index);
+    checkpointing = armCheckpoints(call.self, job, jobDir, index, usr1, stamp);
     phase = 'method';
-    const running = Promise.resolve((method as (...a: unknown[]) => unknown).apply(self, args)).then((value) => ({ kind: 'value' as const, value }));
+    const running = Promise.resolve(call.method.apply(call.self, call.args)).then((value) => ({ kind: 'value' as const, value }));
     const first = checkpointing ? await Promise.race([running, checkpointing.done]) : await running;
     if (first.kind === 'checkpointed') return RUNNER_EXIT.checkpointed;
     if (checkpointing && !checkpointing.claim()) return RUNNER_EXIT.checkpointed;
-    const result: ResultFile = {
-      protocol: PROTOCOL_VERSION,
-      value: serialize(first.value, 'result'),
-      host,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-    };
-    await writeOut(jobDir, jobFiles.result(index), result);
+    await writeResult(jobDir, index, first.value, stamp);
     return RUNNER_EXIT.ok;
   } catch (thrown) {
     if (checkpointing && !checkpointing.claim()) return RUNNER_EXIT.checkpointed;
-    const file: ErrorFile = {
-      protocol: PROTOCOL_VERSION,
-      error: { ...encodeError(thrown), ...(phase === 'setup' ? { setup: true } : {}) },
-      host,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-    };
-    try {
-      await writeOut(jobDir, jobFiles.error(index), file);
-    } catch (writeErr) {
-      process.stderr.write(`[clustrix-runner] could not write the error file: ${String(writeErr)}\n`);
-      process.stderr.write(`${(thrown as Error)?.stack ?? String(thrown)}\n`);
-    }
+    await writeError(jobDir, index, thrown, phase, stamp);
     return phase === 'setup' ? RUNNER_EXIT.setupFailed : RUNNER_EXIT.methodThrew;
   } finally {
-    stopTermCheckpoint?.();
     checkpointing?.disarm();
     usr1.close();
   }
 }
 
-interface SignalLatch {
-  /** Calls `fn` now if the signal came already, else when it comes. */
-  onSignal(fn: () => void): void;
-  close(): void;
+async function writeResult(jobDir: string, index: number | undefined, value: unknown, stamp: RunnerStamp): Promise<void> {
+  const result: ResultFile = {
+    protocol: PROTOCOL_VERSION,
+    value: serialize(value, 'result'),
+    ...stamp,
+    finishedAt: new Date().toISOString(),
+  };
+  await writeJobFile(jobDir, jobFiles.result(index), result);
 }
 
-function latchSignal(signal: NodeJS.Signals): SignalLatch {
-  let seen = false;
-  let handler: (() => void) | undefined;
-  const listener = () => {
-    seen = true;
-    handler?.();
+/** The error file; when even that cannot be written, the error goes to stderr (the exit code still tells). */
+async function writeError(jobDir: string, index: number | undefined, thrown: unknown, phase: 'setup' | 'method', stamp: RunnerStamp): Promise<void> {
+  const file: ErrorFile = {
+    protocol: PROTOCOL_VERSION,
+    error: { ...encodeError(thrown), ...(phase === 'setup' ? { setup: true } : {}) },
+    ...stamp,
+    finishedAt: new Date().toISOString(),
   };
-  process.on(signal, listener);
-  return {
-    onSignal(fn) {
-      handler = fn;
-      if (seen) fn();
-    },
-    close: () => void process.off(signal, listener),
-  };
-}
-
-interface Checkpointing {
-  /** Resolves once checkpoint.json is written. */
-  done: Promise<{ kind: 'checkpointed' }>;
-  /** The method finished: true if its result may be written (no checkpoint was written first). */
-  claim(): boolean;
-  disarm(): void;
-}
-
-/**
- * Call `self.checkpoint()` on SIGUSR1 (sent by the scheduler shortly before the time limit) or when
- * the timer from job.json fires, write what it returns to the checkpoint file atomically, and let
- * the runner exit with RUNNER_EXIT.checkpointed. Whichever of the method and the checkpoint
- * finishes first wins; the other writes nothing.
- */
-function armCheckpoint(
-  self: Record<string, unknown>,
-  job: JobFile,
-  jobDir: string,
-  index: number | undefined,
-  usr1: SignalLatch,
-  meta: { host: string; startedAt: string },
-): Checkpointing {
-  let owner: 'result' | 'checkpoint' | undefined;
-  let started = false;
-  let timer: NodeJS.Timeout | undefined;
-  let resolveDone!: (v: { kind: 'checkpointed' }) => void;
-  const done = new Promise<{ kind: 'checkpointed' }>((r) => (resolveDone = r));
-  const trigger = (why: string) => {
-    if (started || owner) return;
-    started = true;
-    void (async () => {
-      try {
-        const returned: unknown = await (self.checkpoint as () => unknown).call(self);
-        const state = serialize(returned === undefined ? instanceState(self) : returned, 'checkpoint()');
-        if (owner) return;
-        owner = 'checkpoint';
-        const file: CheckpointFile = { protocol: PROTOCOL_VERSION, state, trigger: why, host: meta.host, startedAt: meta.startedAt, at: new Date().toISOString() };
-        await writeOut(jobDir, jobFiles.checkpoint(index), file);
-        process.stderr.write(`[clustrix-runner] checkpointed (${why}); the job will be resubmitted from this state\n`);
-        resolveDone({ kind: 'checkpointed' });
-      } catch (err) {
-        // Keep running: the time limit ends the job as it would have without a checkpoint.
-        started = false;
-        process.stderr.write(`[clustrix-runner] checkpoint() failed (${why}): ${(err as Error)?.stack ?? String(err)}\n`);
-      }
-    })();
-  };
-  usr1.onSignal(() => trigger('SIGUSR1'));
-  const seconds = job.checkpoint?.timerSeconds;
-  if (seconds !== undefined && seconds > 0) {
-    timer = setTimeout(() => trigger('timer'), seconds * 1000);
-    timer.unref();
+  try {
+    await writeJobFile(jobDir, jobFiles.error(index), file);
+  } catch (writeErr) {
+    process.stderr.write(`[clustrix-runner] could not write the error file: ${String(writeErr)}\n`);
+    process.stderr.write(`${(thrown as Error)?.stack ?? String(thrown)}\n`);
   }
-  return {
-    done,
-    claim: () => {
-      if (owner) return owner === 'result';
-      owner = 'result';
-      return true;
-    },
-    disarm: () => {
-      if (timer) clearTimeout(timer);
-    },
-  };
-}
-
-async function writeOut(jobDir: string, name: string, body: object): Promise<void> {
-  const path = join(jobDir, name);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(path, JSON.stringify(body));
 }
