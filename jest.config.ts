@@ -17,6 +17,8 @@ const shared = {
     '^@clustrix/scheduler-test-suite$': '<rootDir>/packages/scheduler-test-suite/src/index.ts',
     '^@clustrix/schedulers-(ssh|slurm|pbs|sge|kubernetes)$': '<rootDir>/packages/schedulers-$1/src/index.ts',
     '^@clustrix/remote-runner$': '<rootDir>/packages/remote-runner/src/index.ts',
+    '^@clustrix/wire$': '<rootDir>/packages/wire/src/index.ts',
+    '^@clustrix/wire/(errors|polyfill)$': '<rootDir>/packages/wire/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -68,14 +68,14 @@ for (const [name, path] of Object.entries(tarballs)) check(`${name}: files and m
 
 const app = join(work, 'app');
 writeTree(app, APP_FILES);
-const wanted = ['@clustrix/core', '@clustrix/remote-runner', '@clustrix/schedulers-slurm', '@clustrix/cli'].map((n) => tarballs[n]);
+const wanted = ['@clustrix/core', '@clustrix/wire', '@clustrix/remote-runner', '@clustrix/schedulers-slurm', '@clustrix/cli'].map((n) => tarballs[n]);
 console.log('install (npm, from the tarballs)');
-check('npm install core + remote-runner + schedulers-slurm + cli, typescript 5.9, tsx, @types/node', () => {
+check('npm install core + wire + remote-runner + schedulers-slurm + cli, typescript 5.9, tsx, @types/node', () => {
   mustRun('npm', ['install', ...wanted, `typescript@${TS5}`, 'tsx@4', '@types/node@20'], app);
   const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8'));
   const clustrix = Object.keys(lock.packages).filter((p) => p.includes('@clustrix/'));
   for (const p of clustrix) if (!lock.packages[p].resolved?.startsWith('file:')) throw new Error(`${p} came from ${lock.packages[p].resolved}, not a tarball`);
-  const extra = clustrix.filter((p) => !/@clustrix\/(core|remote-runner|schedulers-slurm|cli)$/.test(p));
+  const extra = clustrix.filter((p) => !/@clustrix\/(core|wire|remote-runner|schedulers-slurm|cli)$/.test(p));
   if (extra.length) throw new Error(`installed more @clustrix packages than asked: ${extra.join(', ')}`);
 });
 

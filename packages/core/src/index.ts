@@ -7,8 +7,8 @@
 import './polyfill.js';
 
 export { cluster } from './decorator.js';
-export { register, type RegisterOptions } from './runtime/registry.js';
-export { jobEnvironment, isInJob, type JobEnvironment } from './runtime/job-context.js';
+export { register, type RegisterOptions } from '@clustrix/wire';
+export { jobEnvironment, isInJob, type JobEnvironment } from '@clustrix/wire';
 export { withOptions, submit } from './api/with-options.js';
 export { map, type MapOptions } from './api/map.js';
 export { Batch, type MapProgress } from './api/batch.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { cluster, ConfigError, DefinitionError } from '@clustrix/core';
-import { CLUSTRIX_METADATA, ownClassRecord } from '../src/runtime/metadata.js';
+import { CLUSTRIX_METADATA, ownClassRecord } from '@clustrix/wire';
 
 describe('@cluster at class definition', () => {
   test('records options per class through context.metadata', () => {

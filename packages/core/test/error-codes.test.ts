@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as errors from '../src/errors.js';
 import { BatchError, ClustrixError, RemoteError, type ClustrixErrorCode } from '../src/errors.js';
 import { matchesRetryOn, retryPolicyOf } from '../src/exec/retry-policy.js';
-import { decodeError, encodeError } from '../src/wire/error-codec.js';
+import { decodeError, encodeError } from '@clustrix/wire';
 
 type ErrorClass = new (...args: never[]) => ClustrixError;
 

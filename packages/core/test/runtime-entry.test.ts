@@ -4,7 +4,7 @@ import * as jobs from '@clustrix/core/jobs';
 import * as scheduler from '@clustrix/core/scheduler';
 import * as errors from '../src/errors.js';
 import * as runtime from '../src/runtime/index.js';
-import { setJobEnvironment } from '../src/runtime/job-context.js';
+import { setJobEnvironment } from '@clustrix/wire';
 
 /** The user entry's budget: at most this many values besides the error classes. */
 const USER_VALUES_MAX = 25;

@@ -1,2 +1,2 @@
 /** @clustrix/remote-runner: the job runner as a library (the `clustrix-runner` bin wraps it). */
-export { runJob } from '@clustrix/core/wire';
+export { runJob, resolveIndex, findTargetClass } from './run-job.js';

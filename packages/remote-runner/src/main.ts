@@ -6,7 +6,7 @@
  * instance, runs the method, writes result.json or error.json atomically, and exits with
  * 0 (result), 1 (the method threw) or 70 (the job could not be set up).
  */
-import { runJob } from '@clustrix/core/wire';
+import { runJob } from './run-job.js';
 
 const [jobDir, index] = process.argv.slice(2);
 if (!jobDir || jobDir === '--help' || jobDir === '-h') {

@@ -10,8 +10,8 @@ import { NodeFailError, SubmitError, TransportError } from '@clustrix/core';
 import { BatchScheduler, LocalTransport, normalizeResources, type BatchDialect, type BatchJobSpec, type ExecOptions } from '@clustrix/core/scheduler';
 import { dialectForProfile, renderSlurmScript, slurmDialect, slurmOptionsShape, slurmReports } from '@clustrix/schedulers-slurm';
 import { RequeueTracker } from '../../core/src/scheduler/requeue.js';
-import { allocationFromEnv, expandHostlist } from '../../core/src/runtime/allocation.js';
-import { requeueable, takeRequeueCheckpoint } from '../../core/src/wire/requeue-checkpoint.js';
+import { allocationFromEnv, expandHostlist } from '../../wire/src/allocation.js';
+import { requeueable, takeRequeueCheckpoint } from '../../wire/src/requeue-checkpoint.js';
 
 const spec = (profile: Record<string, unknown>): BatchJobSpec => ({
   jobId: 'j1',

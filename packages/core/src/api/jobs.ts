@@ -11,7 +11,7 @@ import { attemptIndices, currentAttempt, isActiveRecord, latestAttemptOf, type J
 import type { ListFilter } from '../registry/store.js';
 import { isTerminal, type JobStatus } from '../scheduler/contract.js';
 import { logger } from '../util/debug.js';
-import { jobFiles } from '../wire/protocol.js';
+import { jobFiles } from '@clustrix/wire';
 
 const log = logger('registry');
 

@@ -6,7 +6,7 @@
 import { argvToShell, quoteWord } from '../transport/shell-quote.js';
 import type { CommandOutput } from './dialect.js';
 
-import { jobFiles } from '../wire/protocol.js';
+import { jobFiles } from '@clustrix/wire';
 
 const TAG = '@@clustrix-rt';
 

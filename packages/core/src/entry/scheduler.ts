@@ -36,5 +36,5 @@ export { checkPrintable, describeChar, isPrintable, refuseChars, refuseValue, sh
 export { jobEnv } from '../resources/export-env.js';
 export { RESOURCE_KEYS, type JobOptions, type ResourceKey } from '../options.js';
 export type { ClusterProfile } from '../config/schema.js';
-export { jobFiles } from '../wire/protocol.js';
+export { jobFiles } from '@clustrix/wire';
 export * from '../errors.js';

@@ -8,8 +8,8 @@ import { ClustrixError } from '../errors.js';
 import type { JobRef } from '../scheduler/contract.js';
 import { argvToShell } from '../transport/shell-quote.js';
 import { attemptIndices, latestAttemptOf, redactOptions, type AttemptRecord, type JobRecord } from '../registry/record.js';
-import { jobFiles, type ItemFile, type JobFile } from '../wire/protocol.js';
-import type { SerializedValue } from '../wire/serialize.js';
+import { jobFiles, type ItemFile, type JobFile } from '@clustrix/wire';
+import type { SerializedValue } from '@clustrix/wire';
 import type { ClusterRuntime } from './cluster.js';
 
 export interface NextAttemptPlan {

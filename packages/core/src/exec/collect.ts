@@ -20,12 +20,12 @@ import {
   TransportError,
   type ClustrixErrorOptions,
 } from '../errors.js';
-import { registeredById } from '../runtime/registry.js';
+import { registeredById } from '@clustrix/wire';
 import type { JobRef, TaskStatus } from '../scheduler/contract.js';
 import type { Transport } from '../transport/contract.js';
-import { decodeError } from '../wire/error-codec.js';
-import { jobFiles, type CheckpointFile, type ErrorFile, type ResultFile } from '../wire/protocol.js';
-import { deserialize, type SerializedValue } from '../wire/serialize.js';
+import { decodeError } from '@clustrix/wire';
+import { jobFiles, type CheckpointFile, type ErrorFile, type ResultFile } from '@clustrix/wire';
+import { deserialize, type SerializedValue } from '@clustrix/wire';
 
 export type Outcome =
   | { ok: true; value: unknown }

@@ -10,7 +10,7 @@ import type { JobRef } from '../scheduler/contract.js';
 import { bundleModule, defaultCacheDir } from '../ship/bundler.js';
 import { exportNameOf, type ClassModule } from '../ship/locate.js';
 import { runnerFile } from '../ship/runner-file.js';
-import { PROTOCOL_VERSION, jobFiles, type JobFile } from '../wire/protocol.js';
+import { PROTOCOL_VERSION, jobFiles, type JobFile } from '@clustrix/wire';
 import type { ClusterRuntime } from './cluster.js';
 import { planInputs, stageInputs, type InputFile } from './files-in-out.js';
 import { checkNodeBeforeSubmit, stageExternals } from './job-run-extras.js';

@@ -8,7 +8,7 @@ import { parseOrThrow } from '../config/issues.js';
 import { SerializationError } from '../errors.js';
 import { callKeySchema, jobOptionsSchema, type CallOptions } from '../options.js';
 import type { CallInfo } from '../runtime/decorator.js';
-import { instanceState, serialize, type SerializedValue } from '../wire/serialize.js';
+import { instanceState, serialize, type SerializedValue } from '@clustrix/wire';
 
 export interface PreparedCall {
   info: CallInfo;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ClustrixError } from '../errors.js';
 import { logger } from '../util/debug.js';
 import { sha256 } from '../util/hash.js';
-import { writeFileAtomic } from '../wire/atomic.js';
+import { writeFileAtomic } from '@clustrix/wire';
 import { withFileLock } from './lock.js';
 import { RECORD_VERSION, type JobRecord, type RecordState } from './record.js';
 

@@ -6,9 +6,9 @@
  */
 import '../polyfill.js';
 import { DefinitionError } from '../errors.js';
-import { isInJob } from './job-context.js';
-import { CLUSTRIX_METADATA, type ClassRecord, type DefinitionSite } from './metadata.js';
-import { register, type AnyClass } from './registry.js';
+import { isInJob } from '@clustrix/wire';
+import { CLUSTRIX_METADATA, type ClassRecord, type DefinitionSite } from '@clustrix/wire';
+import { register, type AnyClass } from '@clustrix/wire';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AsyncMethod<This, Args extends any[], R> = (this: This, ...args: Args) => Promise<R>;

@@ -21,8 +21,8 @@ function unavailable(name: string): (...args: unknown[]) => never {
 export const cluster = makeClusterDecorator({
   dispatch: () => Promise.reject(new ClustrixError('@cluster method called outside a job from shipped code', { scope: 'runtime' })),
 });
-export { register } from './registry.js';
-export { jobEnvironment, isInJob } from './job-context.js';
+export { register } from '@clustrix/wire';
+export { jobEnvironment, isInJob } from '@clustrix/wire';
 export { Batch };
 
 /** Inside a job, options have nowhere to go: run `fn` as is. */

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobFiles } from '../wire/protocol.js';
+import { jobFiles } from '@clustrix/wire';
 import { aggregateTaskStatus } from './aggregate.js';
 import type { JobRef, JobStatus, TaskStatus } from './contract.js';
 

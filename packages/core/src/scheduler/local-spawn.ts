@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseMemory } from '../resources/parse.js';
-import { jobFiles } from '../wire/protocol.js';
+import { jobFiles } from '@clustrix/wire';
 import type { SubmitRequest } from './contract.js';
 import { ARRAY_INDEX_ENV } from './slot-queue.js';
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { SubmitError } from '../errors.js';
 import { checkpointLeadSeconds, type ResourceKey } from '../options.js';
 import { parseTime } from '../resources/parse.js';
-import { jobFiles } from '../wire/protocol.js';
+import { jobFiles } from '@clustrix/wire';
 import type { JobRef, JobState, JobStatus, Scheduler, SchedulerFactory, SubmitRequest, TaskStatus } from './contract.js';
 import { logger } from '../util/debug.js';
 import { ListenerSet } from '../util/listeners.js';

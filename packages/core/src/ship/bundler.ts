@@ -12,7 +12,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BundleError } from '../errors.js';
-import { writeFileAtomic } from '../wire/atomic.js';
+import { writeFileAtomic } from '@clustrix/wire';
 import { logger } from '../util/debug.js';
 import { sha256 } from '../util/hash.js';
 import { externalsPlugin, type ExternalPackage } from './native-externals.js';

@@ -5,7 +5,7 @@
  */
 import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DefinitionSite } from '../runtime/metadata.js';
+import type { DefinitionSite } from '@clustrix/wire';
 
 const here = fileURLToPath(import.meta.url);
 /** packages/core/src or packages/core/dist */

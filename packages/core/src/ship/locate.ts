@@ -5,8 +5,8 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { BundleError } from '../errors.js';
-import { classRecord, ownClassRecord } from '../runtime/metadata.js';
-import { registeredClass, type AnyClass } from '../runtime/registry.js';
+import { classRecord, ownClassRecord } from '@clustrix/wire';
+import { registeredClass, type AnyClass } from '@clustrix/wire';
 
 function real(p: string): string {
   try {

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { BundleError } from '../errors.js';
-import { writeFileAtomic } from '../wire/atomic.js';
+import { writeFileAtomic } from '@clustrix/wire';
 import { sha256 } from '../util/hash.js';
 
 export interface RunnerFile {

@@ -1,9 +1,20 @@
 /**
- * `@clustrix/core/wire`: the job-folder protocol, serialization and the job runner — everything the
- * remote runner needs and nothing heavier (no config loader, no bundler, no SSH).
+ * `@clustrix/core/wire`: the job-folder protocol, serialization and the error codec, as @clustrix/wire provides
+ * them (kept as a subpath of core for code that imports it from here). The job runner (`runJob`) is
+ * `@clustrix/remote-runner`.
  */
-export * from './protocol.js';
-export { serialize, deserialize, findUncrossable, instanceState, type SerializedValue } from './serialize.js';
-export { encodeError, decodeError, type EncodedError, type DecodeContext } from './error-codec.js';
-export { runJob, resolveIndex, findTargetClass } from './run-job.js';
-export { writeFileAtomic } from './atomic.js';
+export {
+  PROTOCOL_VERSION,
+  jobFiles,
+  RUNNER_EXIT,
+  type JobTarget,
+  type JobFile,
+  type CheckpointSettings,
+  type ItemFile,
+  type CheckpointFile,
+  type ResultFile,
+  type ErrorFile,
+} from '@clustrix/wire';
+export { serialize, deserialize, findUncrossable, instanceState, type SerializedValue } from '@clustrix/wire';
+export { encodeError, decodeError, type EncodedError, type DecodeContext } from '@clustrix/wire';
+export { writeFileAtomic } from '@clustrix/wire';

@@ -3,7 +3,7 @@
  * module defines each. It lives on `globalThis` under a registered symbol, so the full core (on the
  * caller), the small runtime bundled into user code, and the runner all see one registry.
  */
-import { ClustrixError } from '../errors.js';
+import { ClustrixError } from './errors.js';
 
 export type AnyClass = abstract new (...args: never[]) => unknown;
 

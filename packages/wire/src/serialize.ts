@@ -7,8 +7,8 @@
  */
 import { types } from 'node:util';
 import { SuperJSON } from 'superjson';
-import { SerializationError } from '../errors.js';
-import { allRegistered, ambiguousIds, registeredClass, registryVersion, type AnyClass } from '../runtime/registry.js';
+import { SerializationError } from './errors.js';
+import { allRegistered, ambiguousIds, registeredClass, registryVersion, type AnyClass } from './class-registry.js';
 
 export interface SerializedValue {
   json: unknown;

@@ -4,7 +4,7 @@
  * of the original class when that class is known locally, otherwise into a RemoteError that keeps
  * the original `name` and `message`. Neither side calls a constructor.
  */
-import { isClustrixError, RemoteError } from '../errors.js';
+import { isClustrixError, RemoteError } from './errors.js';
 import { findUncrossable, serialize, deserialize, type SerializedValue } from './serialize.js';
 
 export interface EncodedError {

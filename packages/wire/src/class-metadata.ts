@@ -1,5 +1,5 @@
 /** What `@cluster` records on a class through `context.metadata` (TC39 decorator metadata). */
-import '../polyfill.js';
+import './polyfill.js';
 
 export const CLUSTRIX_METADATA = Symbol.for('clustrix.metadata');
 

@@ -1,8 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { Socket } from 'node:net';
-import { register, SerializationError } from '@clustrix/core';
-import { deserialize, serialize } from '../src/wire/serialize.js';
-import { decodeError, encodeError } from '../src/wire/error-codec.js';
+import { decodeError, deserialize, encodeError, register, serialize, SerializationError } from '../src/index.js';
 
 class Vec {
   constructor(
