@@ -4,7 +4,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { mergeBatchStatus, type JobRef } from '@clustrix/core';
 import { ENDED_WITHOUT_STATUS, parsePbsId, parseQstatFull, parseQsubId, pbsReports } from '@clustrix/schedulers-pbs';
-import { memoryKillLine, timeLimitLine } from '../../core/src/exec/collect.js';
+import { memoryKillLine, timeLimitLine } from '../../core/src/exec/run/job-outcome.js';
 import { fixture, type Fixture } from './fixture.js';
 
 /** The job ids a fixture's command names (its operands that look like PBS ids). */

@@ -11,8 +11,8 @@
  * when that process is gone, and `outputs` are fetched.
  */
 import { ClustrixError } from '../errors.js';
-import { JobHandle } from '../exec/job-handle.js';
-import { JobRun } from '../exec/job-run.js';
+import { JobHandle } from '../exec/run/job-handle.js';
+import { JobRun } from '../exec/run/call-run.js';
 import { currentAttempt, currentRegistry, isActiveRecord, recordLabel } from '../registry/index.js';
 import { Batch } from './batch.js';
 

@@ -10,14 +10,14 @@
  * child per item on the local scheduler — never silently serial.
  */
 import { ClustrixError } from '../errors.js';
-import { callContext, currentCallContext, mergeCallOptions, type CallCollector } from '../exec/call-context.js';
-import { deferred, type Deferred } from '../exec/deferred.js';
-import { JobHandle } from '../exec/job-handle.js';
+import { callContext, currentCallContext, mergeCallOptions, type CallCollector } from '../exec/call/call-context.js';
+import { deferred, type Deferred } from '../util/deferred.js';
+import { JobHandle } from '../exec/run/job-handle.js';
 import { Batch, type MapProgress } from './batch.js';
 import { progressBar, wantsProgressBar } from './progress-bar.js';
-import { JobRun } from '../exec/job-run.js';
-import { runForKey } from '../exec/keyed.js';
-import { prepareCall, validateCallOptions } from '../exec/prepare.js';
+import { JobRun } from '../exec/run/call-run.js';
+import { runForKey } from '../exec/call/call-key.js';
+import { prepareCall, validateCallOptions } from '../exec/call/prepare.js';
 import type { CallOptions } from '../options.js';
 import type { CallInfo } from '../runtime/decorator.js';
 import { newJobId } from '../util/ids.js';

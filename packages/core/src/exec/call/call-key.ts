@@ -5,15 +5,15 @@
  * cancelled, lost...), its folder was removed, or it was never submitted, in which case the key
  * moves to a new submission. The same key with other arguments is an error: a key names one call.
  */
-import { ClustrixError } from '../errors.js';
-import { currentRegistry } from '../registry/index.js';
-import { processAlive } from '../registry/lock.js';
-import type { JobRecord } from '../registry/record.js';
-import type { JobRegistry } from '../registry/store.js';
-import { logger } from '../util/debug.js';
-import { sha256 } from '../util/hash.js';
-import { newJobId } from '../util/ids.js';
-import { JobRun, type RunOptions } from './job-run.js';
+import { ClustrixError } from '../../errors.js';
+import { currentRegistry } from '../../registry/index.js';
+import { processAlive } from '../../registry/lock.js';
+import type { JobRecord } from '../../registry/record.js';
+import type { JobRegistry } from '../../registry/store.js';
+import { logger } from '../../util/debug.js';
+import { sha256 } from '../../util/hash.js';
+import { newJobId } from '../../util/ids.js';
+import { JobRun, type RunOptions } from '../run/call-run.js';
 import type { PreparedCall } from './prepare.js';
 
 const log = logger('registry');

@@ -4,11 +4,11 @@
  * value that cannot cross fails now, before anything is bundled or submitted.
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../config/issues.js';
-import { SerializationError } from '../errors.js';
-import { callKeySchema, jobOptionsSchema, type CallOptions } from '../options.js';
-import type { CallInfo } from '../runtime/decorator.js';
-import { instanceState, serialize, type SerializedValue } from '../wire/serialize.js';
+import { parseOrThrow } from '../../config/issues.js';
+import { SerializationError } from '../../errors.js';
+import { callKeySchema, jobOptionsSchema, type CallOptions } from '../../options.js';
+import type { CallInfo } from '../../runtime/decorator.js';
+import { instanceState, serialize, type SerializedValue } from '../../wire/serialize.js';
 
 export interface PreparedCall {
   info: CallInfo;

@@ -3,14 +3,14 @@
  * stager. Built on first use and reused by every call to that cluster.
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../config/issues.js';
-import { clusterProfileShape, type ClusterProfile } from '../config/schema.js';
-import { ConfigError } from '../errors.js';
-import type { Scheduler, SchedulerFactory } from '../scheduler/contract.js';
-import { loadSchedulerFactory } from '../scheduler/load.js';
-import type { Transport } from '../transport/contract.js';
-import { LocalTransport } from '../transport/local.js';
-import { Stager } from './stager.js';
+import { parseOrThrow } from '../../config/issues.js';
+import { clusterProfileShape, type ClusterProfile } from '../../config/schema.js';
+import { ConfigError } from '../../errors.js';
+import type { Scheduler, SchedulerFactory } from '../../scheduler/contract.js';
+import { loadSchedulerFactory } from '../../scheduler/load.js';
+import type { Transport } from '../../transport/contract.js';
+import { LocalTransport } from '../../transport/local.js';
+import { Stager } from '../files/stager.js';
 import { Watcher } from './watcher.js';
 
 export interface ClusterRuntime {
@@ -36,7 +36,7 @@ async function transportFor(name: string, profile: ClusterProfile, factory: Sche
   if (factory.createTransport) return factory.createTransport(profile);
   if (!profile.host) return new LocalTransport();
   if (!sshTransportFactory) {
-    const mod = await import('../transport/ssh/index.js');
+    const mod = await import('../../transport/ssh/index.js');
     sshTransportFactory = mod.createSshTransport;
   }
   return sshTransportFactory(profile, name);
@@ -90,8 +90,8 @@ async function build(name: string, profile: ClusterProfile): Promise<ClusterRunt
 
 /** The runtime of a configured cluster (default: the default cluster), as calls use it. */
 export async function getCluster(name?: string): Promise<ClusterRuntime> {
-  const { currentConfig } = await import('../config/current.js');
-  const { resolveCall } = await import('../config/resolve.js');
+  const { currentConfig } = await import('../../config/current.js');
+  const { resolveCall } = await import('../../config/resolve.js');
   const resolved = resolveCall((await currentConfig()).merged, {}, name ? { cluster: name } : {});
   return clusterRuntime(resolved.clusterName, resolved.profile);
 }

@@ -7,12 +7,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BundleError } from '../errors.js';
-import type { ExternalPackage } from '../ship/native-externals.js';
-import type { Transport } from '../transport/contract.js';
-import { PICK_HASHER, StagingChecker, stagingChecker, TREE_DIGEST } from '../transport/staging-trust.js';
-import { logger } from '../util/debug.js';
-import { sha256 } from '../util/hash.js';
+import { BundleError } from '../../errors.js';
+import type { ExternalPackage } from '../../ship/native-externals.js';
+import type { Transport } from '../../transport/contract.js';
+import { PICK_HASHER, StagingChecker, stagingChecker, TREE_DIGEST } from '../../transport/staging-trust.js';
+import { logger } from '../../util/debug.js';
+import { sha256 } from '../../util/hash.js';
 
 const log = logger('deps');
 

@@ -10,10 +10,10 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
-import { ConfigError, TransportError } from '../errors.js';
-import type { Transport } from '../transport/contract.js';
-import { StagingChecker, stagingChecker } from '../transport/staging-trust.js';
-import { logger } from '../util/debug.js';
+import { ConfigError, TransportError } from '../../errors.js';
+import type { Transport } from '../../transport/contract.js';
+import { StagingChecker, stagingChecker } from '../../transport/staging-trust.js';
+import { logger } from '../../util/debug.js';
 import { listingFs } from './listing-fs.js';
 
 const log = logger('files');

@@ -4,11 +4,11 @@
  * once per cluster runtime and (nodePath, setup). A missing or too-old Node is a ConfigError naming
  * the host, what was tried, and the key to set — and nothing is submitted.
  */
-import { ConfigError } from '../errors.js';
-import type { JobOptions } from '../options.js';
-import type { Transport } from '../transport/contract.js';
-import { quoteWord } from '../transport/shell-quote.js';
-import { logger } from '../util/debug.js';
+import { ConfigError } from '../../errors.js';
+import type { JobOptions } from '../../options.js';
+import type { Transport } from '../../transport/contract.js';
+import { quoteWord } from '../../transport/shell-quote.js';
+import { logger } from '../../util/debug.js';
 
 const log = logger('node-check');
 

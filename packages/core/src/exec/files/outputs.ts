@@ -3,16 +3,16 @@
  * submit/watch pipeline in job-run.ts: the Node check, external packages, and holding results
  * until `outputs` have been fetched.
  */
-import { isClustrixError, TransportError } from '../errors.js';
-import type { JobOptions } from '../options.js';
-import type { JobStatus } from '../scheduler/contract.js';
-import type { Bundle } from '../ship/bundler.js';
-import type { Transport } from '../transport/contract.js';
-import type { ClusterRuntime } from './cluster.js';
-import type { Outcome } from './collect.js';
-import { deferred } from './deferred.js';
+import { isClustrixError, TransportError } from '../../errors.js';
+import type { JobOptions } from '../../options.js';
+import type { JobStatus } from '../../scheduler/contract.js';
+import type { Bundle } from '../../ship/bundler.js';
+import type { Transport } from '../../transport/contract.js';
+import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
+import type { Outcome } from '../run/job-outcome.js';
+import { deferred } from '../../util/deferred.js';
 import { depsPlan, ensureRemoteDeps } from './externals.js';
-import { checkOutputPatterns, fetchOutputs, type InputFile } from './files-in-out.js';
+import { checkOutputPatterns, fetchOutputs, type InputFile } from './inputs.js';
 import { checkRemoteNode, preparationScript } from './node-check.js';
 
 /** Transports whose `exec` runs where the job's Node will run (a login host or this machine). */

@@ -3,17 +3,17 @@
  * runtime from the job's record, waiting for a job that another process is still submitting, and
  * what happens once every item has its outcome (outputs fetched, folders cleaned up).
  */
-import { currentConfig } from '../config/current.js';
-import { resolveCall } from '../config/resolve.js';
-import type { ClusterProfile } from '../config/schema.js';
-import { ClustrixError } from '../errors.js';
-import { processAlive } from '../registry/lock.js';
-import type { JobRecord } from '../registry/record.js';
-import type { JobRegistry } from '../registry/store.js';
-import { logger } from '../util/debug.js';
-import { clusterRuntime, type ClusterRuntime } from './cluster.js';
-import { fetchOutputs, type InputFile } from './files-in-out.js';
-import type { OutputsGate } from './job-run-extras.js';
+import { currentConfig } from '../../config/current.js';
+import { resolveCall } from '../../config/resolve.js';
+import type { ClusterProfile } from '../../config/schema.js';
+import { ClustrixError } from '../../errors.js';
+import { processAlive } from '../../registry/lock.js';
+import type { JobRecord } from '../../registry/record.js';
+import type { JobRegistry } from '../../registry/store.js';
+import { logger } from '../../util/debug.js';
+import { clusterRuntime, type ClusterRuntime } from '../cluster/cluster-runtime.js';
+import { fetchOutputs, type InputFile } from '../files/inputs.js';
+import type { OutputsGate } from '../files/outputs.js';
 
 const log = logger('attach');
 

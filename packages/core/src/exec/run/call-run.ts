@@ -6,27 +6,27 @@
  * a fan-out is one run whose items become one array job.
  */
 import { resolve } from 'node:path';
-import { currentConfig } from '../config/current.js';
-import { resolveCall } from '../config/resolve.js';
-import { CancelledError, ConfigError, JobLostError } from '../errors.js';
-import { checkpointLeadSeconds, RESOURCE_KEYS, type CallOptions, type JobOptions, type ResourceKey } from '../options.js';
-import { parseTime } from '../resources/parse.js';
-import { currentRegistry } from '../registry/index.js';
-import { currentAttempt, newJobRecord, type JobRecord, type RecordState } from '../registry/record.js';
-import type { JobRegistry } from '../registry/store.js';
-import { isTerminal, type JobRef, type JobState, type JobStatus } from '../scheduler/contract.js';
-import { moduleFileOf } from '../ship/locate.js';
-import { onAbort } from '../util/abort.js';
-import { logger } from '../util/debug.js';
-import { emitJobEvent } from '../api/events.js';
-import { clusterRuntime, type ClusterRuntime } from './cluster.js';
-import type { Outcome } from './collect.js';
-import { deferred, type Deferred } from './deferred.js';
+import { currentConfig } from '../../config/current.js';
+import { resolveCall } from '../../config/resolve.js';
+import { CancelledError, ConfigError, JobLostError } from '../../errors.js';
+import { checkpointLeadSeconds, RESOURCE_KEYS, type CallOptions, type JobOptions, type ResourceKey } from '../../options.js';
+import { parseTime } from '../../resources/parse.js';
+import { currentRegistry } from '../../registry/index.js';
+import { currentAttempt, newJobRecord, type JobRecord, type RecordState } from '../../registry/record.js';
+import type { JobRegistry } from '../../registry/store.js';
+import { isTerminal, type JobRef, type JobState, type JobStatus } from '../../scheduler/contract.js';
+import { moduleFileOf } from '../../ship/locate.js';
+import { onAbort } from '../../util/abort.js';
+import { logger } from '../../util/debug.js';
+import { emitJobEvent } from './events.js';
+import { clusterRuntime, type ClusterRuntime } from '../cluster/cluster-runtime.js';
+import type { Outcome } from './job-outcome.js';
+import { deferred, type Deferred } from '../../util/deferred.js';
 import { submitFirstAttempt } from './first-attempt.js';
-import { OutputsGate } from './job-run-extras.js';
-import type { PreparedCall } from './prepare.js';
+import { OutputsGate } from '../files/outputs.js';
+import type { PreparedCall } from '../call/prepare.js';
 import { effectiveCheckpoints } from './retry-policy.js';
-import { runtimeForRecord, settleOutputsAndCleanup, waitUntilSubmitted } from './run-attach.js';
+import { runtimeForRecord, settleOutputsAndCleanup, waitUntilSubmitted } from './attach-record.js';
 import { Supervisor } from './supervisor.js';
 
 const log = logger('run');

@@ -9,8 +9,8 @@
  * Listeners run synchronously where the event happens; a listener that throws is logged and
  * ignored (it never breaks a job).
  */
-import type { RecordState } from '../registry/record.js';
-import { logger } from '../util/debug.js';
+import type { RecordState } from '../../registry/record.js';
+import { logger } from '../../util/debug.js';
 
 const log = logger('events');
 

@@ -4,17 +4,17 @@
  * collecting, retrying) is the supervisor's.
  */
 import { homedir } from 'node:os';
-import type { JobOptions } from '../options.js';
-import { jobEnv } from '../resources/export-env.js';
-import type { JobRef } from '../scheduler/contract.js';
-import { bundleModule, defaultCacheDir } from '../ship/bundler.js';
-import { exportNameOf, type ClassModule } from '../ship/locate.js';
-import { runnerFile } from '../ship/runner-file.js';
-import { PROTOCOL_VERSION, jobFiles, type JobFile } from '../wire/protocol.js';
-import type { ClusterRuntime } from './cluster.js';
-import { planInputs, stageInputs, type InputFile } from './files-in-out.js';
-import { checkNodeBeforeSubmit, stageExternals } from './job-run-extras.js';
-import type { PreparedCall } from './prepare.js';
+import type { JobOptions } from '../../options.js';
+import { jobEnv } from '../../resources/export-env.js';
+import type { JobRef } from '../../scheduler/contract.js';
+import { bundleModule, defaultCacheDir } from '../../ship/bundler.js';
+import { exportNameOf, type ClassModule } from '../../ship/locate.js';
+import { runnerFile } from '../../ship/runner-file.js';
+import { PROTOCOL_VERSION, jobFiles, type JobFile } from '../../wire/protocol.js';
+import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
+import { planInputs, stageInputs, type InputFile } from '../files/inputs.js';
+import { checkNodeBeforeSubmit, stageExternals } from '../files/outputs.js';
+import type { PreparedCall } from '../call/prepare.js';
 
 export interface FirstAttemptInput {
   rt: ClusterRuntime;

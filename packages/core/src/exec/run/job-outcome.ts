@@ -19,13 +19,13 @@ import {
   TimeLimitError,
   TransportError,
   type ClustrixErrorOptions,
-} from '../errors.js';
-import { registeredById } from '../runtime/registry.js';
-import type { JobRef, TaskStatus } from '../scheduler/contract.js';
-import type { Transport } from '../transport/contract.js';
-import { decodeError } from '../wire/error-codec.js';
-import { jobFiles, type CheckpointFile, type ErrorFile, type ResultFile } from '../wire/protocol.js';
-import { deserialize, type SerializedValue } from '../wire/serialize.js';
+} from '../../errors.js';
+import { registeredById } from '../../runtime/registry.js';
+import type { JobRef, TaskStatus } from '../../scheduler/contract.js';
+import type { Transport } from '../../transport/contract.js';
+import { decodeError } from '../../wire/error-codec.js';
+import { jobFiles, type CheckpointFile, type ErrorFile, type ResultFile } from '../../wire/protocol.js';
+import { deserialize, type SerializedValue } from '../../wire/serialize.js';
 
 export type Outcome =
   | { ok: true; value: unknown }

@@ -5,10 +5,10 @@
  * kills and cancels are not retried unless `retryOn` names them. An item that checkpointed is
  * resumed (up to `checkpoints` times) from the state its checkpoint() returned.
  */
-import { CancelledError, JobFailedError, JobLostError, NodeFailError, PreemptedError } from '../errors.js';
-import { DEFAULT_CHECKPOINTS, DEFAULT_RETRY_DELAY_SECONDS, MAX_RETRY_DELAY_SECONDS, type JobOptions } from '../options.js';
-import { parseTime } from '../resources/parse.js';
-import type { Outcome } from './collect.js';
+import { CancelledError, JobFailedError, JobLostError, NodeFailError, PreemptedError } from '../../errors.js';
+import { DEFAULT_CHECKPOINTS, DEFAULT_RETRY_DELAY_SECONDS, MAX_RETRY_DELAY_SECONDS, type JobOptions } from '../../options.js';
+import { parseTime } from '../../resources/parse.js';
+import type { Outcome } from './job-outcome.js';
 
 export interface RetryPolicy {
   retries: number;

@@ -9,9 +9,9 @@
  * follows the record instead, and takes over when the owner is gone.
  */
 import { hostname } from 'node:os';
-import { CancelledError } from '../errors.js';
-import { isTerminal, type JobState, type JobStatus, type TaskStatus } from '../scheduler/contract.js';
-import { logger } from '../util/debug.js';
+import { CancelledError } from '../../errors.js';
+import { isTerminal, type JobState, type JobStatus, type TaskStatus } from '../../scheduler/contract.js';
+import { logger } from '../../util/debug.js';
 import {
   attemptIndices,
   currentAttempt,
@@ -21,14 +21,14 @@ import {
   type AttemptRecord,
   type JobRecord,
   type RecordState,
-} from '../registry/record.js';
-import type { JobRegistry } from '../registry/store.js';
-import { emitJobEvent } from '../api/events.js';
-import { RequeueTracker, type Requeue } from '../scheduler/requeue.js';
-import { submitNextAttempt, type NextAttemptPlan } from './attempts.js';
-import type { ClusterRuntime } from './cluster.js';
-import type { Outcome } from './collect.js';
-import { collectTask, storedStatus, type CollectExtras } from './attempt-collect.js';
+} from '../../registry/record.js';
+import type { JobRegistry } from '../../registry/store.js';
+import { emitJobEvent } from './events.js';
+import { RequeueTracker, type Requeue } from '../../scheduler/requeue.js';
+import { submitNextAttempt, type NextAttemptPlan } from './next-attempt.js';
+import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
+import type { Outcome } from './job-outcome.js';
+import { collectTask, storedStatus, type CollectExtras } from './item-outcome.js';
 import { backoffMs, classify, retryPolicyOf, type RetryPolicy } from './retry-policy.js';
 import { endedFields, endRecord, keepFinal, ownerAtWork, RecordBook, Tally } from './supervisor-record.js';
 
