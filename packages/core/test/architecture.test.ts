@@ -19,7 +19,7 @@ const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[] }> = [
   { name: 'values', paths: ['resources/parse.ts', 'resources/gate.ts'] },
   { name: 'options', paths: ['options.ts'] },
   { name: 'resources', paths: ['resources/'] },
-  { name: 'contracts', paths: ['transport/contract.ts', 'config/schema.ts', 'config/layer.ts', 'scheduler/'] },
+  { name: 'contracts', paths: ['transport/contract.ts', 'config/schema.ts', 'scheduler/'] },
   { name: 'config', paths: ['config/'] },
   { name: 'transport', paths: ['transport/'] },
   { name: 'batch', paths: ['batch/'] },
@@ -40,13 +40,12 @@ const ENTRY = LAYERS.length;
  */
 const KNOWN_EXCEPTIONS: Record<string, string> = {
   // helper "slots" splits the local scheduler (one SlotQueue for local and ssh)
-  'scheduler/local.ts': 'over 300 lines (slots)',
-  // helper "runner" moves the node-side runner to @clustrix/remote-runner and the wire format to a bottom layer
-  'wire/protocol.ts': 'imports wire/serialize and wire/error-codec types from a higher layer (runner)',
-  'wire/run-job.ts': 'long functions (runner)',
-  'wire/serialize.ts': 'long functions (runner)',
-  'runtime/index.ts': 'imports api/batch (runner)',
-  'runtime/decorator.ts': 'long functions (runner)',
+  'scheduler/local.ts': '320 lines; start() is 82 (slots)',
+  // helper "runner" moves the node-side runner to @clustrix/remote-runner and the wire format to a bottom layer of its own
+  'wire/protocol.ts': 'imports types of wire/serialize and wire/error-codec, above the wire format (runner)',
+  'wire/run-job.ts': 'runJob() is 94 lines (runner)',
+  'runtime/index.ts': 'imports api/batch (runner: the shipped runtime mirrors only the user entry)',
+  'runtime/decorator.ts': 'makeClusterDecorator() is 83 lines (runner)',
 };
 
 interface SourceFile {

@@ -29,6 +29,11 @@ export interface Transport {
   readonly host: string;
   /** True when paths on the other side are paths on this machine (bundles can be used in place). */
   readonly sharesFilesystem: boolean;
+  /**
+   * True when `exec` runs a command where the jobs' Node runs (this machine, a login host), so core can
+   * check Node there before submitting. A transport that only moves files and talks to an API leaves it out.
+   */
+  readonly canExec?: boolean;
   /** Run argv (no shell on the local side; over SSH every word is quoted). */
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /** Expand a leading `~` and make the path absolute on the other side. */

@@ -3,7 +3,7 @@ import type { CallInfo } from '../../runtime/decorator.js';
 import { newJobId } from '../../util/ids.js';
 import { currentCallContext } from './call-context.js';
 import { JobHandle } from '../run/job-handle.js';
-import { JobRun } from '../run/call-run.js';
+import { CallRun } from '../run/call-run.js';
 import { runForKey } from './call-key.js';
 import { prepareCall } from './prepare.js';
 
@@ -23,7 +23,7 @@ export function dispatchCall(info: CallInfo): Promise<unknown> {
       return handle.result();
     });
   }
-  const run = new JobRun([prepared], { jobId: newJobId(), ...runOptions });
+  const run = new CallRun([prepared], { jobId: newJobId(), ...runOptions });
   const handle = new JobHandle(run);
   ctx?.onHandle?.(handle);
   return handle.result();

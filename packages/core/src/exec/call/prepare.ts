@@ -9,16 +9,9 @@ import { SerializationError } from '../../errors.js';
 import { callKeySchema, jobOptionsSchema, type CallOptions } from '../../options.js';
 import type { CallInfo } from '../../runtime/decorator.js';
 import { instanceState, serialize, type SerializedValue } from '../../wire/serialize.js';
+import type { PreparedCall } from '../run/prepared-call.js';
 
-export interface PreparedCall {
-  info: CallInfo;
-  options: CallOptions;
-  args: SerializedValue;
-  /** Serialized own state of `this` (instance methods). */
-  instance?: SerializedValue;
-  /** The caller's stack frames, shown under a remote error's stack. */
-  localFrames: string;
-}
+export type { PreparedCall } from '../run/prepared-call.js';
 
 export function validateCallOptions(options: CallOptions, source: string): void {
   const { signal: _signal, key, ...rest } = options;

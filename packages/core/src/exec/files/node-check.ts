@@ -43,6 +43,15 @@ export interface NodeCheckContext {
   options: Pick<JobOptions, 'nodePath' | 'setup' | 'modules'>;
 }
 
+/**
+ * The check before a submission, on transports whose `exec` runs where the job's Node will run
+ * (`Transport.canExec`: a login host, or this machine); others (Kubernetes) are skipped.
+ */
+export async function checkNodeBeforeSubmit(transport: Transport, clusterName: string, options: JobOptions): Promise<void> {
+  if (!transport.canExec) return;
+  await checkRemoteNode({ transport, clusterName, options });
+}
+
 /** Resolves with the remote Node version, or rejects with a ConfigError. Cached per transport. */
 export function checkRemoteNode(ctx: NodeCheckContext): Promise<string> {
   const nodePath = ctx.options.nodePath ?? 'node';

@@ -1,7 +1,6 @@
 /**
- * The parts of a run that a process attaching to a job needs besides the supervisor: the cluster
- * runtime from the job's record, waiting for a job that another process is still submitting, and
- * what happens once every item has its outcome (outputs fetched, folders cleaned up).
+ * What a process attaching to a job needs besides the supervisor: the cluster runtime from the job's
+ * record, and waiting for a job that another process is still submitting.
  */
 import { currentConfig } from '../../config/current.js';
 import { resolveCall } from '../../config/resolve.js';
@@ -10,12 +9,7 @@ import { ClustrixError } from '../../errors.js';
 import { processAlive } from '../../registry/lock.js';
 import type { JobRecord } from '../../registry/record.js';
 import type { JobRegistry } from '../../registry/store.js';
-import { logger } from '../../util/debug.js';
 import { clusterRuntime, type ClusterRuntime } from '../cluster/cluster-runtime.js';
-import { fetchOutputs, type InputFile } from '../files/inputs.js';
-import type { OutputsGate } from '../files/outputs.js';
-
-const log = logger('attach');
 
 const IDENTITY_KEYS = ['scheduler', 'host', 'port', 'user', 'remoteRoot'] as const;
 
@@ -52,29 +46,4 @@ export async function waitUntilSubmitted(registry: JobRegistry, record: JobRecor
     r = (await registry.read(r.id)) ?? r;
   }
   return r;
-}
-
-/**
- * After the last item: fetch `outputs` from every attempt's folder (earlier attempts first, so a
- * retried item's files win), then apply `cleanup` to all of them.
- */
-export async function settleOutputsAndCleanup(rt: ClusterRuntime, registry: JobRegistry, record: JobRecord, outputs: OutputsGate | undefined, inputRels: string[] = (record.inputs ?? []).flatMap((t) => [t, `${t}/**`])): Promise<void> {
-  const options = record.options;
-  const attempts = record.attempts.filter((a) => a.ref);
-  if (outputs && attempts.length) {
-    const outputDir = options.outputDir ?? process.cwd();
-    for (const a of attempts.slice(0, -1)) {
-      await fetchOutputs(rt.transport, a.jobDir, options.outputs ?? [], outputDir, { succeeded: false, inputs: inputRels, jobId: record.id }).catch((err: unknown) =>
-        log('outputs of attempt %s: %s', a.jobId, (err as Error).message),
-      );
-    }
-    const last = attempts[attempts.length - 1]!;
-    await outputs.fetch(rt.transport, last.jobDir, options, { state: record.state === 'completed' ? 'completed' : 'failed' }, record.id, inputRels.map((rel) => ({ rel, local: '', hash: '', size: 0 }) satisfies InputFile));
-  }
-  const policy = options.cleanup ?? 'keep';
-  if (policy === 'keep' || !attempts.length) return;
-  if (policy === 'always' || record.state === 'completed') {
-    await Promise.all(attempts.map((a) => rt.transport.remove(a.jobDir, { recursive: true }).catch(() => undefined)));
-    await registry.update(record.id, (r) => (r.removedAt ? false : void Object.assign(r, { removedAt: new Date().toISOString(), removedBy: 'cleanup' }))).catch(() => undefined);
-  }
 }

@@ -33,6 +33,7 @@ export async function collectTask(rt: ClusterRuntime, record: JobRecord, a: Atte
         ...(frames ? { localFrames: frames } : {}),
         ...(record.options.time !== undefined ? { time: record.options.time } : {}),
         ...(extras.raw ? { raw: true } : {}),
+        ...(rt.scheduler.killPatterns ? { killPatterns: rt.scheduler.killPatterns } : {}),
       },
       record.items !== undefined ? task : undefined,
       status,

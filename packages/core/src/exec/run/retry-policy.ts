@@ -91,3 +91,19 @@ export function backoffMs(n: number, policy: RetryPolicy, random: () => number =
   const base = Math.min(MAX_RETRY_DELAY_SECONDS, policy.delaySeconds * 2 ** Math.max(0, n - 1)) * 1000;
   return Math.round(base * (1 + 0.1 * random()));
 }
+
+/** What goes again after an attempt: items retried (and why), items resumed from their checkpoint. */
+export interface Planned {
+  retry: number[];
+  resume: number[];
+  reasons: string[];
+}
+
+/** The plan in words, for the record and the log: `retrying items 1, 2 because ...; resuming the job from its checkpoint`. */
+export function describePlan(p: Planned, isArray: boolean): string {
+  const parts: string[] = [];
+  const what = (list: number[]) => (isArray ? `item${list.length > 1 ? 's' : ''} ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', ...' : ''}` : 'the job');
+  if (p.retry.length) parts.push(`retrying ${what(p.retry)} because ${p.reasons.join('; ')}`);
+  if (p.resume.length) parts.push(`resuming ${what(p.resume)} from ${p.resume.length > 1 ? 'their checkpoints' : 'its checkpoint'}`);
+  return parts.join('; ');
+}
