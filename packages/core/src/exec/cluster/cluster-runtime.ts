@@ -10,6 +10,7 @@ import type { Scheduler, SchedulerFactory } from '../../scheduler/contract.js';
 import { loadSchedulerFactory } from '../../scheduler/load.js';
 import type { Transport } from '../../transport/contract.js';
 import { LocalTransport } from '../../transport/local.js';
+import { currentInstance } from '../../util/instance-state.js';
 import { Stager } from '../files/stager.js';
 import { Watcher } from './watcher.js';
 
@@ -23,7 +24,9 @@ export interface ClusterRuntime {
   remoteRoot: string;
 }
 
-const runtimes = new Map<string, Promise<ClusterRuntime>>();
+/** The current Clustrix instance's cluster runtimes, by name and profile. */
+const RUNTIMES = Symbol('cluster runtimes');
+const runtimes = () => currentInstance().slot(RUNTIMES, () => new Map<string, Promise<ClusterRuntime>>());
 
 /** Hook for the SSH transport (registered by transport/ssh when it is loaded). */
 type TransportFactory = (profile: ClusterProfile, clusterName: string) => Promise<Transport>;
@@ -63,11 +66,12 @@ export function validateProfileForScheduler(name: string, profile: ClusterProfil
 
 export function clusterRuntime(name: string, profile: ClusterProfile): Promise<ClusterRuntime> {
   const key = `${name}\0${JSON.stringify(profile)}`;
-  let p = runtimes.get(key);
+  const built = runtimes();
+  let p = built.get(key);
   if (!p) {
     p = build(name, profile);
-    runtimes.set(key, p);
-    p.catch(() => runtimes.delete(key));
+    built.set(key, p);
+    p.catch(() => built.delete(key));
   }
   return p;
 }
@@ -96,10 +100,11 @@ export async function getCluster(name?: string): Promise<ClusterRuntime> {
   return clusterRuntime(resolved.clusterName, resolved.profile);
 }
 
-/** Close every cluster's connections and watchers (call before exiting a long-lived process). */
+/** Close every cluster's connections and watchers of the current instance (call before exiting a long-lived process). */
 export async function closeClusters(): Promise<void> {
-  const all = [...runtimes.values()];
-  runtimes.clear();
+  const built = runtimes();
+  const all = [...built.values()];
+  built.clear();
   await Promise.all(
     all.map(async (p) => {
       try {

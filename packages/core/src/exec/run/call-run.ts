@@ -13,6 +13,7 @@ import type { JobRegistry } from '../../registry/store.js';
 import { isTerminal, type JobRef, type JobState, type JobStatus } from '../../scheduler/contract.js';
 import { onAbort } from '../../util/abort.js';
 import { logger } from '../../util/debug.js';
+import { currentInstance } from '../../util/instance-state.js';
 import { deferred, type Deferred } from '../../util/deferred.js';
 import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
 import { OutputsGate } from '../files/outputs.js';
@@ -53,7 +54,8 @@ export interface RunState {
 }
 
 /** Runs of this process that are not over, by job id: attaching to one of them (a `key` used twice, `attach(id)` here) shares it. */
-const live = new Map<string, CallRun>();
+const LIVE = Symbol('live runs');
+const liveRuns = () => currentInstance().slot(LIVE, () => new Map<string, CallRun>());
 
 export class CallRun {
   readonly items: Deferred<unknown>[];
@@ -77,6 +79,7 @@ export class CallRun {
     this.items = Array.from({ length: attachTo ? (attachTo.items ?? 1) : calls.length }, () => deferred<unknown>());
     this.unsettled = this.items.length;
     if (!options.raw) {
+      const live = liveRuns();
       live.set(options.jobId, this);
       void this.done.then(() => {
         if (live.get(options.jobId) === this) live.delete(options.jobId);
@@ -88,7 +91,7 @@ export class CallRun {
 
   /** Follow a job another process submitted (or this one, earlier): its record from the registry. */
   static attach(record: JobRecord, options: { signal?: AbortSignal; raw?: boolean } = {}): CallRun {
-    const running = options.raw ? undefined : live.get(record.id);
+    const running = options.raw ? undefined : liveRuns().get(record.id);
     if (running) return running;
     return new CallRun(
       [],
