@@ -23,7 +23,7 @@ import { submitFirstAttempt } from './first-attempt.js';
 import type { Outcome } from './job-outcome.js';
 import type { PreparedCall } from './prepared-call.js';
 import { resolveRun, type ResolvedRun } from './resolve-run.js';
-import { cleanupJobFolders, createRunRecord, recordNotSubmitted, recordSubmission } from './run-record.js';
+import { cleanupJobFolders, createRunRecord, recordNotSubmitted, recordSubmission, type Submission } from './run-record.js';
 import { Supervisor } from './supervisor.js';
 
 const log = logger('run');
@@ -165,7 +165,7 @@ export class CallRun {
   }
 
   /** Bundle, stage and submit the first attempt (stopping if the run is cancelled meanwhile). */
-  private async submit(resolved: ResolvedRun): Promise<{ ref: JobRef; jobDir: string; command: string[]; inputs: string[] }> {
+  private async submit(resolved: ResolvedRun): Promise<Submission> {
     const lead = resolved.checkpointLead;
     const attempt = await submitFirstAttempt({
       rt: resolved.rt,
