@@ -14,6 +14,7 @@ import { checkNodeBeforeSubmit } from '../src/exec/files/node-check.js';
 import type { ClusterRuntime } from '../src/exec/cluster/cluster-runtime.js';
 import { collectTask } from '../src/exec/run/item-outcome.js';
 import { collectOutcome } from '../src/exec/run/job-outcome.js';
+import { StagingChecker } from '../src/transport/staging-trust.js';
 import type { AttemptRecord, JobRecord } from '../src/registry/record.js';
 import type { KillPatterns, SchedulerContext, TaskStatus } from '../src/scheduler/contract.js';
 
@@ -72,14 +73,14 @@ describe("kill lines in a job's stderr come from its scheduler", () => {
   });
 });
 
-describe('the Node check runs where the transport can run commands', () => {
+describe('the Node check and staging checks run where the transport can run commands (canExec)', () => {
   /** A transport that records the commands it is asked to run. */
-  function recording(canExec: boolean): { transport: Transport; ran: string[][] } {
+  function recording(canExec: boolean, kind = 'ssh'): { transport: Transport; ran: string[][] } {
     const ran: string[][] = [];
     const local = new LocalTransport();
     const transport = Object.assign(Object.create(local) as LocalTransport, {
       canExec,
-      kind: 'ssh', // the name does not decide
+      kind, // the name does not decide
       exec: (argv: readonly string[]) => {
         ran.push([...argv]);
         return local.exec(argv);
@@ -92,6 +93,11 @@ describe('the Node check runs where the transport can run commands', () => {
     const t = recording(false);
     await checkNodeBeforeSubmit(t.transport, 'k8s', { nodePath: '/nonexistent/node' });
     expect(t.ran).toEqual([]);
+  });
+
+  test('staged files are verified with one command only where the transport can run it, whatever its name', () => {
+    expect(StagingChecker.supports(recording(false, 'local').transport)).toBe(false);
+    expect(StagingChecker.supports(recording(true, 'anything').transport)).toBe(true);
   });
 
   test('with canExec, Node is checked through it (a missing node is a ConfigError naming the key)', async () => {
