@@ -23,7 +23,7 @@ const forced = process.env.CLUSTRIX_BENCH_PBS_FLAVOUR;
 const profile = { scheduler: 'pbs', ...(forced ? { flavour: forced } : {}), ...testbedLogin(user, host) };
 const { rt, t, rawDir, job } = await benchCluster('pbs', profile);
 const sched = rt.scheduler as PbsScheduler;
-const flavour = sched.detected.flavour;
+const flavour = sched.dialect.detected.flavour;
 
 console.log(`PBS bench: ${sched.variant}, over SSH to ${user}@${host}; ${N} rounds each, interleaved`);
 // 1. trivial call

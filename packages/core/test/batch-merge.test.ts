@@ -1,7 +1,7 @@
 // A job that ended by its own exit code, seen while the scheduler's last word was not final yet (SGE's `t`,
 // SLURM's RUNNING): the status says EXITED, not the stale word, so an error built from it does not mislead.
 import { describe, expect, test } from '@jest/globals';
-import { mergeBatchStatus as merge } from '../src/batch/scheduler.js';
+import { mergeBatchStatus as merge } from '../src/batch/status-merge.js';
 import type { JobRef } from '../src/scheduler/contract.js';
 
 const ref: JobRef = { jobId: 'j1', schedulerJobId: '42', jobDir: '/x/jobs/j1' };

@@ -12,7 +12,7 @@ import { BatchScheduler, LocalTransport } from '@clustrix/core/scheduler';
 import { fileQueueDialect } from './fixtures/file-queue-dialect.js';
 import { CANCEL_MARKER } from '../src/batch/round-trip.js';
 import { SIGNAL_EXIT_QUERIES } from '../src/batch/explain.js';
-import { collectOutcome } from '../src/exec/collect.js';
+import { collectOutcome } from '../src/exec/run/job-outcome.js';
 
 function world() {
   const root = mkdtempSync(join(tmpdir(), 'clustrix-signal-'));

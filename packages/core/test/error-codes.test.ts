@@ -4,7 +4,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import * as errors from '../src/errors.js';
 import { BatchError, ClustrixError, RemoteError, type ClustrixErrorCode } from '../src/errors.js';
-import { matchesRetryOn, retryPolicyOf } from '../src/exec/retry-policy.js';
+import { matchesRetryOn, retryPolicyOf } from '../src/exec/run/retry-policy.js';
 import { decodeError, encodeError } from '@clustrix/wire';
 
 type ErrorClass = new (...args: never[]) => ClustrixError;

@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderSlurmScript } from '@clustrix/schedulers-slurm';
 import { CancelledError, JobFailedError, JobLostError, NodeFailError, PreemptedError, TimeLimitError } from '../src/errors.js';
-import { backoffMs, classify, infrastructureFailure, matchesRetryOn, retryPolicyOf } from '../src/exec/retry-policy.js';
+import { backoffMs, classify, infrastructureFailure, matchesRetryOn, retryPolicyOf } from '../src/exec/run/retry-policy.js';
 import { checkpointLeadSeconds } from '../src/options.js';
 import { withFileLock } from '../src/registry/lock.js';
 import { newJobRecord } from '../src/registry/record.js';

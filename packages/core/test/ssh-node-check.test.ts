@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { glob } from 'tinyglobby';
 import { ConfigError, LocalTransport } from '../src/entry/scheduler.js';
-import { listingFs } from '../src/exec/listing-fs.js';
-import { checkRemoteNode, isSupportedNode, parseNodeVersion, preparationScript } from '../src/exec/node-check.js';
+import { listingFs } from '../src/exec/files/listing-fs.js';
+import { checkRemoteNode, isSupportedNode, parseNodeVersion, preparationScript } from '../src/exec/files/node-check.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clustrix-nodecheck-'));
 

@@ -7,7 +7,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnsafeStagingError } from '../src/errors.js';
-import { Stager } from '../src/exec/stager.js';
+import { Stager } from '../src/exec/files/stager.js';
 import type { Bundle } from '../src/ship/bundler.js';
 import { LocalTransport } from '../src/transport/local.js';
 import { StagingChecker, stagingChecker } from '../src/transport/staging-trust.js';

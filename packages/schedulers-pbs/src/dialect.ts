@@ -1,17 +1,40 @@
 /** PBS (PBS Pro/OpenPBS or Torque) as a batch dialect: what core's batch machinery needs to drive qsub, qstat and qdel. */
 import type { BatchDialect } from '@clustrix/core/scheduler';
+import type { DetectedFlavour } from './detect.js';
 import { FLAVOURS, INDEX_ENV, pbsOptionsShape, type PbsFlavour } from './flavour.js';
 import { parseQsubId } from './parse.js';
 import { qsubArgv, renderPbsScript } from './render.js';
 import { pbsReports } from './report.js';
 
-export function pbsDialect(flavour: PbsFlavour): BatchDialect {
+/** What MoM (PBS Pro, OpenPBS, Torque) writes into a job's stderr when it kills the job at a limit. */
+const MOM_KILLS = {
+  memory: [/PBS: job killed: p?v?mem \S+ exceeded limit.*/],
+  time: [/PBS: job killed: walltime \S+ exceeded limit.*/],
+};
+
+/** SLURM's Torque wrappers (the torque flavour) run jobs under slurmstepd, whose kill lines say why when their qstat cannot. */
+const SLURMSTEPD_KILLS = {
+  memory: [/exceeded (?:job )?memory limit.*/i, /oom[-_ ]kill.*/i],
+  time: [/\*\*\* JOB \S+ ON \S+ CANCELLED AT \S+ DUE TO TIME LIMIT.*/],
+};
+
+/** A PBS dialect, with the flavour found for the cluster (`clustrix doctor` prints it as the scheduler's variant). */
+export interface PbsDialect extends BatchDialect {
+  readonly detected?: DetectedFlavour;
+}
+
+export function pbsDialect(flavour: PbsFlavour, detected?: DetectedFlavour): PbsDialect {
   const traits = FLAVOURS[flavour];
   return {
     name: 'pbs',
     supports: traits.supports,
     arrayIndex: { env: INDEX_ENV, base: 0 },
     poll: { minMs: 250, maxMs: 30_000 },
+    killPatterns:
+      flavour === 'torque'
+        ? { memory: [...SLURMSTEPD_KILLS.memory, ...MOM_KILLS.memory], time: [...SLURMSTEPD_KILLS.time, ...MOM_KILLS.time] }
+        : MOM_KILLS,
+    ...(detected ? { detected, variant: detected.description } : {}),
     optionsShape: pbsOptionsShape,
     render: (spec) => renderPbsScript(spec, flavour),
     submitArgv: (scriptPath, spec) => qsubArgv(scriptPath, spec, flavour),

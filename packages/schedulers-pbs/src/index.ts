@@ -5,38 +5,25 @@
  * outstanding jobs; completion and exit codes come from the job folder. A profile with
  * `scheduler: 'pbs'` loads this package. See docs/schedulers/pbs.md.
  */
-import { BatchScheduler, type SchedulerContext, type SchedulerFactory, type Transport } from '@clustrix/core/scheduler';
-import { z } from 'zod';
+import { batchSchedulerFactory, type BatchScheduler, type SchedulerFactory } from '@clustrix/core/scheduler';
 import { detectFlavour, type DetectedFlavour } from './detect.js';
-import { pbsDialect } from './dialect.js';
-import { pbsOptionsShape } from './flavour.js';
+import { pbsDialect, type PbsDialect } from './dialect.js';
+import { pbsOptionsShape, type PbsFlavour } from './flavour.js';
 
-/** A PBS cluster's scheduler, with the flavour it speaks and how that was found (`variant`, printed by `clustrix doctor`). */
-export class PbsScheduler extends BatchScheduler {
-  constructor(
-    readonly detected: DetectedFlavour,
-    transport: Transport,
-    own: Record<string, unknown>,
-  ) {
-    super(pbsDialect(detected.flavour), transport, own);
-  }
+/** A PBS cluster's scheduler: its dialect has the flavour it speaks and how that was found (`dialect.detected`; `variant`, printed by `clustrix doctor`). */
+export type PbsScheduler = BatchScheduler & { readonly dialect: PbsDialect & { readonly detected: DetectedFlavour } };
 
-  get variant(): string {
-    return this.detected.description;
-  }
-}
-
-export const scheduler: SchedulerFactory = {
+export const scheduler: SchedulerFactory = batchSchedulerFactory({
   name: 'pbs',
   optionsShape: pbsOptionsShape,
   // without `flavour` in the profile, ONE `qstat --version` per connection tells PBS Pro/OpenPBS from Torque
-  create: async (ctx: SchedulerContext) => {
-    const own = z.object(pbsOptionsShape).partial().parse({ ...(ctx.profile.flavour !== undefined ? { flavour: ctx.profile.flavour } : {}) });
-    return new PbsScheduler(await detectFlavour(ctx.transport, own.flavour), ctx.transport, own);
+  dialectFor: async (profile, ctx) => {
+    const detected = await detectFlavour(ctx.transport, profile.flavour as PbsFlavour | undefined);
+    return pbsDialect(detected.flavour, detected);
   },
-};
+});
 export { detectFlavour, flavourFromVersion, VERSION_ARGV, type DetectedFlavour } from './detect.js';
-export { pbsDialect };
+export { pbsDialect, type PbsDialect };
 export { DEFAULT_FLAVOUR, FLAVOURS, INDEX_ENV, flavourOf, pbsOptionsShape, type PbsFlavour, type FlavourTraits } from './flavour.js';
 export { renderPbsScript, pbsDirectives, qsubArgv, streamPaths, isSchedulerArray } from './render.js';
 export { resourceLists, walltime } from './resources.js';

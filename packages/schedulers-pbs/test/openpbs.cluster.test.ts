@@ -58,13 +58,13 @@ async function untilState(h: { state: string }, state: string): Promise<void> {
 describe('PBS (pbspro flavour) on OpenPBS, as pbstest over SSH', () => {
   test('the flavour is detected from qstat --version: OpenPBS, pbspro', async () => {
     const s = (await getCluster('openpbs')).scheduler as PbsScheduler;
-    expect(s.detected).toMatchObject({ flavour: 'pbspro', source: 'detected' });
+    expect(s.dialect.detected).toMatchObject({ flavour: 'pbspro', source: 'detected' });
     expect(s.variant).toMatch(/^OpenPBS\/PBS Professional 23\.06\.\d+ \(found by `qstat --version`\)$/);
     expect(s.dialect.statusArgv(['1.vm'])).toEqual([['qstat', '-f', '-x', '1.vm']]);
     // `flavour` overrides; SLURM's Torque wrappers (no `qstat --version`) are found to be torque
-    expect(((await getCluster('forced')).scheduler as PbsScheduler).detected).toMatchObject({ flavour: 'torque', source: 'profile' });
+    expect(((await getCluster('forced')).scheduler as PbsScheduler).dialect.detected).toMatchObject({ flavour: 'torque', source: 'profile' });
     const wrappers = (await getCluster('wrappers')).scheduler as PbsScheduler;
-    expect(wrappers.detected).toMatchObject({ flavour: 'torque', source: 'detected' });
+    expect(wrappers.dialect.detected).toMatchObject({ flavour: 'torque', source: 'detected' });
     expect(wrappers.variant).toBe("SLURM's Torque wrappers, whose qstat has no --version (found by `qstat --version`)");
   }, 60_000);
 

@@ -4,8 +4,8 @@
 import { describe, expect, test } from '@jest/globals';
 import type { JobRef } from '@clustrix/core';
 import { mergeBatchStatus } from '@clustrix/core/scheduler';
-import { ENDED_WITHOUT_STATUS, parsePbsId, parseQstatFull, parseQsubId, pbsReports } from '@clustrix/schedulers-pbs';
-import { memoryKillLine, timeLimitLine } from '../../core/src/exec/collect.js';
+import { ENDED_WITHOUT_STATUS, parsePbsId, parseQstatFull, parseQsubId, pbsDialect, pbsReports } from '@clustrix/schedulers-pbs';
+import { killLine } from '@clustrix/core/scheduler';
 import { fixture, type Fixture } from './fixture.js';
 
 /** The job ids a fixture's command names (its operands that look like PBS ids). */
@@ -148,6 +148,7 @@ describe('torque flavour on the wrappers (real captures)', () => {
   });
 
   test('SLURM\'s time-limit kill in the job\'s stderr is what tells a time limit apart (captured stderr)', () => {
+    const timeLimitLine = (text: string) => killLine(pbsDialect('torque').killPatterns!.time, text);
     const f = fixture('stderr-walltime-kill.txt');
     expect(timeLimitLine(f.stdout)).toMatch(/^\*\*\* JOB \d+ ON \S+ CANCELLED AT \S+ DUE TO TIME LIMIT \*\*\*$/);
     expect(timeLimitLine('slurmstepd-vm: error: *** JOB 1 ON vm CANCELLED AT 2026-11-29T03:29:10 ***')).toBeUndefined();
@@ -264,7 +265,12 @@ describe('pbspro flavour on OpenPBS 23.06 (real captures, fixtures/openpbs/)', (
   });
 
   test('MoM\'s kill lines in the job\'s stderr are recognised', () => {
+    const { memory, time } = pbsDialect('pbspro').killPatterns!;
+    const timeLimitLine = (t: string) => killLine(time, t);
+    const memoryKillLine = (t: string) => killLine(memory, t);
     const text = fixture('openpbs/stderr-limit-kills.txt').stdout;
+    // slurmstepd's words belong to SLURM's Torque wrappers (the torque flavour), not to a PBS Pro MoM
+    expect(timeLimitLine(fixture('stderr-walltime-kill.txt').stdout)).toBeUndefined();
     expect(timeLimitLine(text)).toMatch(/^PBS: job killed: walltime \d+ exceeded limit 3$/);
     expect(memoryKillLine(text)).toMatch(/^PBS: job killed: mem \d+kb exceeded limit 51200kb$/);
   });

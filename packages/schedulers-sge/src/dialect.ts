@@ -23,6 +23,9 @@ export const sgeDialect: BatchDialect = {
   supports: new Set(SGE_SUPPORTS),
   arrayIndex: { env: 'SGE_TASK_ID', base: 1 },
   poll: { minMs: 250, maxMs: 30_000 },
+  // SGE's kills (h_rt, h_vmem) leave no words of their own in a job's stderr: qacct explains them (explainArgv).
+  // An allocation over h_vmem fails inside Node itself, whose heap-limit line core knows.
+  killPatterns: { memory: [], time: [] },
   optionsShape: sgeOptionsShape,
   render: renderSgeScript,
   submitArgv: (scriptPath) => ['qsub', '-terse', scriptPath],

@@ -29,11 +29,21 @@ const ALL: ResourceKey[] = [
   'constraint', 'exclusive', 'jobName', 'env', 'setup', 'modules', 'directives',
 ];
 
+/**
+ * What slurmstepd writes into a job's stderr when it kills the job: over its memory (JobAcctGather's
+ * OverMemoryKill, or the cgroup's OOM killer: `Detected 1 oom_kill event`), or at its time limit.
+ */
+export const SLURM_KILL_PATTERNS = {
+  memory: [/exceeded (?:job )?memory limit.*/i, /oom[-_ ]kill.*/i],
+  time: [/\*\*\* JOB \S+ ON \S+ CANCELLED AT \S+ DUE TO TIME LIMIT.*/],
+};
+
 export const slurmDialect: BatchDialect = {
   name: 'slurm',
   supports: new Set(ALL),
   arrayIndex: { env: 'SLURM_ARRAY_TASK_ID', base: 0 },
   poll: { minMs: 250, maxMs: 30_000 },
+  killPatterns: SLURM_KILL_PATTERNS,
   optionsShape: slurmOptionsShape,
   render: renderSlurmScript,
   submitArgv: (scriptPath) => ['sbatch', '--parsable', scriptPath],

@@ -8,12 +8,12 @@ import { slurmDialect } from './dialect.js';
 import { dialectForProfile, slurmOptionsShape } from './profile.js';
 
 /** The profile's `slurmConf` (if any) goes into every command: one dialect per profile. */
-export const scheduler: SchedulerFactory = {
+export const scheduler: SchedulerFactory = batchSchedulerFactory({
   name: 'slurm',
   optionsShape: slurmOptionsShape,
-  create: (ctx) => batchSchedulerFactory(dialectForProfile(slurmDialect, ctx.profile as Record<string, unknown>)).create(ctx),
-};
-export { slurmDialect };
+  dialectFor: (profile) => dialectForProfile(slurmDialect, profile),
+});
+export { slurmDialect, SLURM_KILL_PATTERNS } from './dialect.js';
 export { dialectForProfile, requeueDirective, slurmOptionsShape, type SlurmProfileOptions } from './profile.js';
 export { renderSlurmScript, slurmDirectives } from './render.js';
 export { parseSbatchId, parseSqueue, parseSacct, parseJobIdField, slurmReports } from './parse.js';

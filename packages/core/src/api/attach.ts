@@ -11,8 +11,8 @@
  * when that process is gone, and `outputs` are fetched.
  */
 import { ClustrixError } from '../errors.js';
-import { JobHandle } from '../exec/job-handle.js';
-import { JobRun } from '../exec/job-run.js';
+import { JobHandle } from '../exec/run/job-handle.js';
+import { CallRun } from '../exec/run/call-run.js';
 import { currentAttempt, currentRegistry, isActiveRecord, recordLabel } from '../registry/index.js';
 import { Batch } from './batch.js';
 
@@ -22,7 +22,7 @@ export interface AttachOptions {
 }
 
 /** A run following the job `id` (a full id or a unique part of it). */
-export async function attachRun(id: string, options: AttachOptions = {}): Promise<JobRun> {
+export async function attachRun(id: string, options: AttachOptions = {}): Promise<CallRun> {
   const registry = await currentRegistry();
   const record = await registry.read(await registry.resolveId(id));
   if (!record) throw new ClustrixError(`job ${id} vanished from the registry at ${registry.dir}`, { scope: 'registry' });
@@ -33,7 +33,7 @@ export async function attachRun(id: string, options: AttachOptions = {}): Promis
       { scope: record.scheduler, jobId: record.id, ...(currentAttempt(record)?.ref ? { schedulerJobId: currentAttempt(record)!.ref!.schedulerJobId } : {}) },
     );
   }
-  return JobRun.attach(record, options.raw ? { raw: true } : {});
+  return CallRun.attach(record, options.raw ? { raw: true } : {});
 }
 
 /** The result of job `id`: its value (a single call), or every item's value in order (an array; a BatchError if any failed). */
@@ -45,7 +45,7 @@ export async function attach<T = unknown>(id: string, options: AttachOptions = {
 
 /** Job `id` (an array job) as a Batch: awaitable, iterable as items finish, `settled()`. */
 export function attachBatch<R = unknown>(id: string, options: AttachOptions = {}): Batch<R> {
-  let run: JobRun | undefined;
+  let run: CallRun | undefined;
   const runP = attachRun(id, options).then((r) => (run = r));
   return new Batch<R>(
     runP.then((r) => r.items.map((d) => d.promise as Promise<R>)),
@@ -56,7 +56,7 @@ export function attachBatch<R = unknown>(id: string, options: AttachOptions = {}
   );
 }
 
-function batchOf(run: JobRun): Batch<unknown> {
+function batchOf(run: CallRun): Batch<unknown> {
   return new Batch(
     run.items.map((d) => d.promise),
     { cancel: () => run.cancel(), jobs: () => [new JobHandle(run)] },

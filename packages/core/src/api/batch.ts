@@ -1,6 +1,6 @@
 /** The result of `map`: awaitable (results in input order), iterable as items finish, settled on demand. */
 import { BatchError, type SettledResult } from '../errors.js';
-import type { JobHandle } from '../exec/job-handle.js';
+import type { JobHandle } from '../exec/run/job-handle.js';
 
 export interface MapProgress {
   total: number;

@@ -11,8 +11,8 @@
 import { currentConfig } from '../config/current.js';
 import { resolveCall } from '../config/resolve.js';
 import { ClustrixError } from '../errors.js';
-import { clusterRuntime } from '../exec/cluster.js';
-import { runtimeForRecord } from '../exec/run-attach.js';
+import { clusterRuntime } from '../exec/cluster/cluster-runtime.js';
+import { runtimeForRecord } from '../exec/run/attach-record.js';
 import { currentRegistry } from '../registry/index.js';
 import { isActiveRecord, type JobRecord } from '../registry/record.js';
 

@@ -3,8 +3,8 @@
  * where they are, cancel them, read their logs. Waiting for a result is `attach` (api/attach.ts).
  */
 import { ClustrixError } from '../errors.js';
-import { runtimeForRecord } from '../exec/run-attach.js';
-import { endedFields, endedWord, ownerAtWork } from '../exec/supervisor-record.js';
+import { runtimeForRecord } from '../exec/run/attach-record.js';
+import { endedFields, endedWord, ownerAtWork } from '../exec/run/supervisor-record.js';
 import { currentRegistry } from '../registry/index.js';
 import { processAlive } from '../registry/lock.js';
 import { attemptIndices, currentAttempt, isActiveRecord, latestAttemptOf, type JobRecord } from '../registry/record.js';

@@ -10,14 +10,14 @@
  * child per item on the local scheduler — never silently serial.
  */
 import { ClustrixError } from '../errors.js';
-import { callContext, currentCallContext, mergeCallOptions, type CallCollector } from '../exec/call-context.js';
-import { deferred, type Deferred } from '../exec/deferred.js';
-import { JobHandle } from '../exec/job-handle.js';
+import { callContext, currentCallContext, mergeCallOptions, type CallCollector } from '../exec/call/call-context.js';
+import { deferred, type Deferred } from '../util/deferred.js';
+import { JobHandle } from '../exec/run/job-handle.js';
 import { Batch, type MapProgress } from './batch.js';
 import { progressBar, wantsProgressBar } from './progress-bar.js';
-import { JobRun } from '../exec/job-run.js';
-import { runForKey } from '../exec/keyed.js';
-import { prepareCall, validateCallOptions } from '../exec/prepare.js';
+import { CallRun } from '../exec/run/call-run.js';
+import { runForKey } from '../exec/call/call-key.js';
+import { prepareCall, validateCallOptions } from '../exec/call/prepare.js';
 import type { CallOptions } from '../options.js';
 import type { CallInfo } from '../runtime/decorator.js';
 import { newJobId } from '../util/ids.js';
@@ -72,7 +72,7 @@ export function map<I, R>(items: Iterable<I> | ArrayLike<I>, fn: (item: I, index
     }),
   );
   collecting = false;
-  const runs: JobRun[] = [];
+  const runs: CallRun[] = [];
   const started = submitCollected(collected, concurrency, merged.key, (run) => runs.push(run));
   return new Batch(
     promises,
@@ -91,7 +91,7 @@ export function map<I, R>(items: Iterable<I> | ArrayLike<I>, fn: (item: I, index
  * Group the collected calls by class+method, and submit each group as one array job. With a `key`,
  * a group that was submitted before under that key (this script run again) is attached instead.
  */
-async function submitCollected(collected: Collected[], concurrency: number | undefined, key: string | undefined, onRun: (run: JobRun) => void): Promise<void> {
+async function submitCollected(collected: Collected[], concurrency: number | undefined, key: string | undefined, onRun: (run: CallRun) => void): Promise<void> {
   const groups = new Map<unknown, Map<string, Collected[]>>();
   for (const c of collected) {
     const byMethod = groups.get(c.info.cls) ?? new Map<string, Collected[]>();
@@ -112,7 +112,7 @@ async function submitCollected(collected: Collected[], concurrency: number | und
     }
     const signal = group[0]!.options.signal;
     const options = { array: true, ...(concurrency ? { concurrency } : {}), ...(signal ? { signal } : {}) };
-    const wire = (run: JobRun) => {
+    const wire = (run: CallRun) => {
       onRun(run);
       run.items.forEach((d, i) => d.promise.then(group[i]!.result.resolve, group[i]!.result.reject));
       if (run.items.length !== group.length) {
@@ -121,7 +121,7 @@ async function submitCollected(collected: Collected[], concurrency: number | und
       }
     };
     if (key === undefined) {
-      wire(new JobRun(prepared, { jobId: newJobId(), ...options }));
+      wire(new CallRun(prepared, { jobId: newJobId(), ...options }));
       continue;
     }
     const { info } = group[0]!;

@@ -5,9 +5,9 @@
  *   const job = await submit(() => model.fit(data), { cluster: 'hpc' });   // a JobHandle
  */
 import { ClustrixError } from '../errors.js';
-import { callContext, currentCallContext, mergeCallOptions } from '../exec/call-context.js';
-import type { JobHandle } from '../exec/job-handle.js';
-import { validateCallOptions } from '../exec/prepare.js';
+import { callContext, currentCallContext, mergeCallOptions } from '../exec/call/call-context.js';
+import type { JobHandle } from '../exec/run/job-handle.js';
+import { validateCallOptions } from '../exec/call/prepare.js';
 import type { CallOptions } from '../options.js';
 
 /** Run `fn` so that every `@cluster` call it makes takes `options` (over decorator and config). */

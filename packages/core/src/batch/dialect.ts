@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { ResourceKey } from '../options.js';
 import type { Resources } from '../resources/normalize.js';
-import type { JobState } from '../scheduler/contract.js';
+import type { JobState, KillPatterns } from '../scheduler/contract.js';
 
 export interface BatchJobSpec {
   jobId: string;
@@ -55,6 +55,10 @@ export interface BatchDialect {
   /** Variable holding an array task's index in the job, and the index of the first task. */
   readonly arrayIndex: { env: string; base: number };
   readonly poll?: { minMs: number; maxMs: number };
+  /** What the scheduler's kills leave in a job's stderr (see Scheduler.killPatterns). */
+  readonly killPatterns?: KillPatterns;
+  /** Which variant of the scheduler this dialect speaks and how that was found (PBS: pbspro or torque), for `clustrix doctor`. */
+  readonly variant?: string;
   /** Extra profile keys of this scheduler. */
   readonly optionsShape?: Record<string, z.ZodType>;
   /** The job script, as text. Pure: every value quoted, directives sorted. */

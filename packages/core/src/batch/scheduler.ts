@@ -9,13 +9,13 @@ import { z } from 'zod';
 import { ClustrixError, SubmitError, TransportError } from '../errors.js';
 import { CHECKPOINT_SIGNAL, checkpointLeadSeconds } from '../options.js';
 import { normalizeResources } from '../resources/normalize.js';
-import { aggregateTaskStatus } from '../scheduler/aggregate.js';
-import { isTerminal, type JobRef, type JobStatus, type Scheduler, type SchedulerContext, type SchedulerFactory, type StatusOptions, type SubmitRequest, type TaskStatus } from '../scheduler/contract.js';
+import type { JobRef, JobStatus, Scheduler, SchedulerContext, SchedulerFactory, StatusOptions, SubmitRequest } from '../scheduler/contract.js';
 import type { Transport } from '../transport/contract.js';
 import { logger } from '../util/debug.js';
 import type { BatchDialect, BatchJobSpec, SchedulerReport } from './dialect.js';
 import { DEFAULT_EXPLAIN_GRACE_MS, explainedReport, SignalExits, standIn, vanishedJobs } from './explain.js';
-import { CANCEL_MARKER, parseRoundTrip, roundTripScript, type FolderMarkers, type RoundTripResult } from './round-trip.js';
+import { CANCEL_MARKER, parseRoundTrip, roundTripScript, type RoundTripResult } from './round-trip.js';
+import { asCancelled, mergeBatchStatus, type SignalExitReader } from './status-merge.js';
 import { argvToShell, quoteWord } from '../transport/shell-quote.js';
 
 export const JOB_SCRIPT = 'job.sh';
@@ -34,6 +34,7 @@ export class BatchScheduler implements Scheduler {
   readonly supports;
   readonly arrayIndex;
   readonly poll;
+  readonly killPatterns;
   /** Status round trips made (for tests and benchmarks). */
   roundTrips = 0;
   /** Extra round trips that asked the dialect to explain vanished jobs (see explain.ts). */
@@ -59,8 +60,14 @@ export class BatchScheduler implements Scheduler {
     this.supports = dialect.supports;
     this.arrayIndex = dialect.arrayIndex;
     this.poll = dialect.poll ?? { minMs: 250, maxMs: 30_000 };
+    this.killPatterns = dialect.killPatterns;
     this.log = logger(dialect.name);
     this.signalExits = new SignalExits(dialect.name);
+  }
+
+  /** Which variant of the scheduler the dialect speaks, and how that was found (printed by `clustrix doctor`). */
+  get variant(): string | undefined {
+    return this.dialect.variant;
   }
 
   /** The job script this scheduler would submit (pure; for tests, docs and `--dry-run`). */
@@ -219,74 +226,18 @@ export class BatchScheduler implements Scheduler {
   }
 }
 
-type ReportWord = { schedulerState: string; state: TaskStatus['state']; reason?: string; guessed?: boolean };
-
 /**
- * Reads a signal exit (code > 128) the report does not explain: the task (`undefined` for a single
- * job), the code, the report; undefined to classify it from the exit code (see SignalExits).
+ * A dialect chosen per cluster: from the profile's own keys (validated by `optionsShape`; SLURM's
+ * `slurmConf`), or after asking the cluster through `context.transport` (PBS's flavour).
  */
-export type SignalExitReader = (task: number | undefined, code: number, report: ReportWord | undefined) => TaskStatus | undefined;
-
-function fromExit(code: number, report?: ReportWord, signalExit?: SignalExitReader, task?: number, signalReport: ReportWord | undefined = report): TaskStatus {
-  // The scheduler's word explains an abnormal end better than the bare exit code (unless it only guessed).
-  if (report && !report.guessed && isTerminal(report.state) && report.state !== 'completed' && report.state !== 'failed') {
-    return { state: report.state, schedulerState: report.schedulerState, exitCode: code, ...(report.reason ? { reason: report.reason } : {}) };
-  }
-  const explained = code > 128 ? signalExit?.(task, code, signalReport) : undefined;
-  if (explained) return explained;
-  // The job ended by its own exit code: a scheduler word that is not final yet (RUNNING, SGE's `t`/`r`) is stale and
-  // would mislead whoever reads the error's schedulerState, so it says EXITED then.
-  const word = report && isTerminal(report.state) ? report.schedulerState : 'EXITED';
-  return { state: code === 0 ? 'completed' : 'failed', schedulerState: word, exitCode: code };
+export interface DialectChooser {
+  readonly name: string;
+  readonly optionsShape?: Record<string, z.ZodType>;
+  dialectFor(profile: Record<string, unknown>, context: SchedulerContext): BatchDialect | Promise<BatchDialect>;
 }
 
-function fromReport(r: { state: TaskStatus['state']; schedulerState: string; reason?: string; exitCode?: number }): TaskStatus {
-  return {
-    state: r.state,
-    schedulerState: r.schedulerState,
-    ...(r.reason ? { reason: r.reason } : {}),
-    ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
-  };
-}
-
-/** One job's status from what the scheduler reports and what its folder holds. */
-export function mergeBatchStatus(ref: JobRef, report: SchedulerReport | undefined, marker: Pick<FolderMarkers, 'exitCode' | 'tasks'> | undefined, signalExit?: SignalExitReader): JobStatus {
-  if (ref.count === undefined) {
-    if (marker?.exitCode !== undefined) return fromExit(marker.exitCode, report, signalExit);
-    return report ? fromReport(report) : { state: 'unknown' };
-  }
-  const tasks = new Map<number, TaskStatus>();
-  let unknown = 0;
-  for (let i = 0; i < ref.count; i++) {
-    const code = marker?.tasks.get(i);
-    const t = report?.tasks?.get(i);
-    if (code !== undefined) tasks.set(i, fromExit(code, t, signalExit, i, t ?? (report && !report.tasks ? report : undefined)));
-    else if (t) tasks.set(i, fromReport(t));
-    else if (report && !report.tasks) tasks.set(i, fromReport(report));
-    else {
-      unknown++;
-      tasks.set(i, { state: 'unknown' });
-    }
-  }
-  if (unknown === ref.count && !report) return { state: 'unknown', tasks };
-  const all = [...tasks.values()];
-  const agg = aggregateTaskStatus(all.map((t) => (t.state === 'unknown' ? { ...t, state: report ? 'pending' : 'unknown' } : t)));
-  return { ...agg, tasks };
-}
-
-/**
- * A job Clustrix asked to cancel that then ended `failed` or `lost` (the scheduler's word for a killed
- * job, e.g. PBS's exit status of a deleted job) ended because of the cancel.
- */
-function asCancelled(status: JobStatus): JobStatus {
-  const one = (t: TaskStatus): TaskStatus =>
-    t.state === 'failed' || t.state === 'lost' ? { ...t, state: 'cancelled', reason: `cancelled by Clustrix${t.reason ? `; ${t.reason}` : ''}` } : t;
-  const tasks = status.tasks ? new Map([...status.tasks].map(([i, t]) => [i, one(t)] as const)) : undefined;
-  return { ...one(status), ...(tasks ? { tasks } : {}) };
-}
-
-/** A SchedulerFactory for a dialect: what a batch scheduler package exports. */
-export function batchSchedulerFactory(dialect: BatchDialect): SchedulerFactory {
+/** A SchedulerFactory for a dialect, or for a dialect chosen per cluster: what a batch scheduler package exports. */
+export function batchSchedulerFactory(dialect: BatchDialect | DialectChooser): SchedulerFactory {
   return {
     name: dialect.name,
     ...(dialect.optionsShape ? { optionsShape: dialect.optionsShape } : {}),
@@ -294,7 +245,9 @@ export function batchSchedulerFactory(dialect: BatchDialect): SchedulerFactory {
       const shape = dialect.optionsShape ?? {};
       const own: Record<string, unknown> = {};
       for (const k of Object.keys(shape)) if (ctx.profile[k] !== undefined) own[k] = ctx.profile[k];
-      return new BatchScheduler(dialect, ctx.transport, z.object(shape).partial().parse(own) as Record<string, unknown>);
+      const profile = z.object(shape).partial().parse(own) as Record<string, unknown>;
+      if (!('dialectFor' in dialect)) return new BatchScheduler(dialect, ctx.transport, profile);
+      return Promise.resolve(dialect.dialectFor(profile, ctx)).then((chosen) => new BatchScheduler(chosen, ctx.transport, profile));
     },
   };
 }

@@ -10,8 +10,7 @@ import { ConfigError } from '../errors.js';
 import { knownSchedulerNames, loadSchedulerFactory } from '../scheduler/load.js';
 import type { SchedulerFactory } from '../scheduler/contract.js';
 import { parseOrThrow } from './issues.js';
-import { clusterProfileShape } from './schema.js';
-import type { ConfigLayer } from './load.js';
+import { clusterProfileShape, type ConfigLayer } from './schema.js';
 
 const coreKeys = Object.keys(clusterProfileShape);
 

@@ -15,14 +15,9 @@ import { ConfigError } from '../errors.js';
 import { configFromEnv } from './env.js';
 import { parseOrThrow } from './issues.js';
 import { deepMerge } from './merge.js';
-import { configFileSchema, type ClustrixConfig } from './schema.js';
+import { configFileSchema, type ClustrixConfig, type ConfigLayer } from './schema.js';
 
-export interface ConfigLayer {
-  /** `defaults`, `environment`, or the file's path. */
-  source: string;
-  kind: 'defaults' | 'environment' | 'system' | 'user' | 'project';
-  values: ClustrixConfig;
-}
+export type { ConfigLayer } from './schema.js';
 
 export interface LoadedConfig {
   /** Every layer, lowest precedence first. */

@@ -77,6 +77,14 @@ export const configFileSchema = z.strictObject(configFileShape).partial();
 export type ClustrixConfigInput = z.input<typeof configFileSchema>;
 export type ClustrixConfig = z.output<typeof configFileSchema>;
 
+/** One source of configuration, as loadConfig read it (lowest precedence first: defaults, environment, system, user, project). */
+export interface ConfigLayer {
+  /** `defaults`, `environment`, or the file's path. */
+  source: string;
+  kind: 'defaults' | 'environment' | 'system' | 'user' | 'project';
+  values: ClustrixConfig;
+}
+
 /** Helper for typed `clustrix.config.ts` files. */
 export function defineConfig(config: ClustrixConfigInput): ClustrixConfigInput {
   return config;

@@ -11,5 +11,5 @@ export { registryDirOf, openRegistry, JobRegistry, type ListFilter } from '../re
 export type { JobRecord, AttemptRecord, RecordState, PendingAttempt } from '../registry/record.js';
 export { loadConfig, DEFAULT_CONFIG, type LoadedConfig, type ConfigLayer, type LoadConfigOptions } from '../config/load.js';
 export { resolveCall, type ResolvedCall } from '../config/resolve.js';
-export { clusterRuntime, getCluster, type ClusterRuntime } from '../exec/cluster.js';
-export { checkRemoteNode } from '../exec/node-check.js';
+export { clusterRuntime, getCluster, type ClusterRuntime } from '../exec/cluster/cluster-runtime.js';
+export { checkRemoteNode } from '../exec/files/node-check.js';

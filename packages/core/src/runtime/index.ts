@@ -52,4 +52,5 @@ export function defineConfig<T>(config: T): T {
   return config;
 }
 export const shutdown = async (): Promise<void> => undefined;
+export const createClustrix = unavailable('createClustrix');
 export * from '../errors.js';

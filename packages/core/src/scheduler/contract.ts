@@ -86,6 +86,16 @@ export interface JobRef {
   extra?: Record<string, unknown>;
 }
 
+/**
+ * The lines a scheduler leaves in a killed job's stderr (slurmstepd's, PBS MoM's...): they tell a memory
+ * or time-limit kill apart when the scheduler's state cannot. Each pattern should match the whole line
+ * from where it starts (end it with `.*`); the match, trimmed, goes into the error's message.
+ */
+export interface KillPatterns {
+  memory: readonly RegExp[];
+  time: readonly RegExp[];
+}
+
 export interface Scheduler {
   readonly name: string;
   /** Resource keys this scheduler honours; any other one that is set is rejected before submission. */
@@ -94,6 +104,8 @@ export interface Scheduler {
   readonly arrayIndex: { env: string; base: number };
   /** Poll intervals that suit this scheduler. */
   readonly poll?: { minMs: number; maxMs: number };
+  /** What its kills leave in a job's stderr (Node's own heap limit is known to core). */
+  readonly killPatterns?: KillPatterns;
   submit(request: SubmitRequest): Promise<JobRef>;
   /**
    * Status of every given job, in one round trip. Jobs the scheduler does not know are left out or

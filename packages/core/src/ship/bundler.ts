@@ -125,35 +125,8 @@ async function buildOrReuse(entry: string, options: BundleOptions): Promise<Bund
     /* no index yet */
   }
   const started = Date.now();
-  const esbuild = await import('esbuild');
   const found = new Map<string, ExternalPackage>();
-  const runtime = runtimeEntry();
-  let result;
-  try {
-    result = await esbuild.build({
-      entryPoints: [entry],
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      write: false,
-      metafile: true,
-      sourcemap: 'external',
-      sourcesContent: false,
-      keepNames: true,
-      outfile: join(dir, 'bundle.mjs'),
-      conditions: ['source'],
-      logLevel: 'silent',
-      alias: { '@clustrix/core': runtime },
-      banner: { js: "import { createRequire as __clustrixCreateRequire } from 'node:module'; const require = __clustrixCreateRequire(import.meta.url);" },
-      plugins: [externalsPlugin(options.externals ?? [], found)],
-    });
-  } catch (err) {
-    const e = err as { errors?: Array<{ text: string; location?: { file: string; line: number } }> };
-    const first = e.errors?.[0];
-    const where = first?.location ? ` at ${first.location.file}:${first.location.line}` : '';
-    throw new BundleError(`cannot bundle ${entry}: ${first?.text ?? (err as Error).message}${where}`, { cause: err });
-  }
+  const result = await esbuildBundle(entry, dir, options.externals ?? [], found);
   const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'))!;
   const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
   const code = js.text.replace(/\n?\/\/# sourceMappingURL=.*\s*$/, '\n');
@@ -184,6 +157,37 @@ async function buildOrReuse(entry: string, options: BundleOptions): Promise<Bund
   await writeFile(indexFile, JSON.stringify(idx));
   log('built %s for %s in %d ms (%d inputs)', hash.slice(0, 12), entry, Date.now() - started, inputs.length);
   return { hash, file, mapFile: `${file}.map`, entry, exports: output.exports, externals: idx.externals, built: true };
+}
+
+/** One esbuild run: the entry and everything it imports, as one ESM file in memory (with its source map); `found` hears the packages left external. */
+async function esbuildBundle(entry: string, dir: string, externals: readonly string[], found: Map<string, ExternalPackage>) {
+  const esbuild = await import('esbuild');
+  const runtime = runtimeEntry();
+  try {
+    return await esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      write: false,
+      metafile: true,
+      sourcemap: 'external',
+      sourcesContent: false,
+      keepNames: true,
+      outfile: join(dir, 'bundle.mjs'),
+      conditions: ['source'],
+      logLevel: 'silent',
+      alias: { '@clustrix/core': runtime },
+      banner: { js: "import { createRequire as __clustrixCreateRequire } from 'node:module'; const require = __clustrixCreateRequire(import.meta.url);" },
+      plugins: [externalsPlugin(externals, found)],
+    });
+  } catch (err) {
+    const e = err as { errors?: Array<{ text: string; location?: { file: string; line: number } }> };
+    const first = e.errors?.[0];
+    const where = first?.location ? ` at ${first.location.file}:${first.location.line}` : '';
+    throw new BundleError(`cannot bundle ${entry}: ${first?.text ?? (err as Error).message}${where}`, { cause: err });
+  }
 }
 
 /** Forget the in-memory cache (tests). */

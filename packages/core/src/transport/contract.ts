@@ -29,6 +29,12 @@ export interface Transport {
   readonly host: string;
   /** True when paths on the other side are paths on this machine (bundles can be used in place). */
   readonly sharesFilesystem: boolean;
+  /**
+   * True when `exec` runs a POSIX shell command on the host the files are on and the jobs' Node runs
+   * (this machine, a login host): core then checks Node there before submitting and verifies staged
+   * files with one command. A transport that only moves files and talks to an API leaves it out.
+   */
+  readonly canExec?: boolean;
   /** Run argv (no shell on the local side; over SSH every word is quoted). */
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /** Expand a leading `~` and make the path absolute on the other side. */

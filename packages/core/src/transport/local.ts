@@ -10,6 +10,7 @@ export class LocalTransport implements Transport {
   readonly kind = 'local';
   readonly host = 'localhost';
   readonly sharesFilesystem = true;
+  readonly canExec = true;
 
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolvePromise, reject) => {

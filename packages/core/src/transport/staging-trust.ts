@@ -16,9 +16,6 @@
 import { UnsafeStagingError } from '../errors.js';
 import type { Transport } from './contract.js';
 
-/** Transports whose `exec` runs a POSIX shell where the staged files are (others keep `exists`). */
-const VERIFIABLE = new Set(['local', 'ssh']);
-
 export type StagedCheck =
   | { kind: 'dir'; path: string }
   | { kind: 'parent'; path: string; of: string }
@@ -124,9 +121,9 @@ export class StagingChecker {
     readonly folders: readonly string[],
   ) {}
 
-  /** True when this transport can be checked (a POSIX shell where the files are). */
+  /** True when this transport can be checked: its `exec` runs a POSIX shell where the files are (`canExec`); others keep `exists`. */
   static supports(transport: Transport): boolean {
-    return VERIFIABLE.has(transport.kind);
+    return transport.canExec === true;
   }
 
   /** Check the root (once) and these paths, in the command shared by every check of this tick. */

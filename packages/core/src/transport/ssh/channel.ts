@@ -35,17 +35,13 @@ lostListeners: Set<(err: Error) => void>,
   return new Promise<ExecOutput>((resolve, reject) => {
     let settled = false;
     let channel: ClientChannel | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let code: number | undefined;
+    let stopTimer: (() => void) | undefined;
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
       lostListeners.delete(onLost);
       options.signal?.removeEventListener('abort', onAbort);
-      if (timer) clearTimeout(timer);
+      stopTimer?.();
       fn();
     };
     const onLost = (e: Error) => finish(() => reject(e));
@@ -66,25 +62,36 @@ lostListeners: Set<(err: Error) => void>,
         ch.close();
         return;
       }
-      if (options.timeoutMs) {
-        timer = setTimeout(() => {
-          timedOut = true;
-          ch.close();
-        }, options.timeoutMs);
-      }
-      ch.on('data', (d: Buffer) => out.push(d));
-      ch.stderr.on('data', (d: Buffer) => err.push(d));
-      ch.on('exit', (c: number | null, sig?: string) => {
-        code = c ?? (sig ? 128 + (SIGNALS[sig.replace(/^SIG/, '')] ?? 0) : 255);
-      });
-      ch.on('close', () =>
-        finish(() =>
-          resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code: timedOut ? 124 : code ?? 255 }),
-        ),
-      );
-      ch.on('error', () => undefined);
-      if (options.stdin !== undefined) ch.end(Buffer.from(options.stdin));
-      else ch.end();
+      stopTimer = drainChannel(ch, options, (output) => finish(() => resolve(output)));
     });
   });
+}
+
+/**
+ * Send stdin, read stdout and stderr to the channel's end, and hand over the output with the exit code
+ * (128+N when killed by signal N; 124 when `timeoutMs` closed it first). Returns what stops the timer.
+ */
+function drainChannel(ch: ClientChannel, options: { stdin?: string | Uint8Array; timeoutMs?: number }, onEnd: (output: ExecOutput) => void): () => void {
+  let timedOut = false;
+  let code: number | undefined;
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const timer = options.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        ch.close();
+      }, options.timeoutMs)
+    : undefined;
+  ch.on('data', (d: Buffer) => out.push(d));
+  ch.stderr.on('data', (d: Buffer) => err.push(d));
+  ch.on('exit', (c: number | null, sig?: string) => {
+    code = c ?? (sig ? 128 + (SIGNALS[sig.replace(/^SIG/, '')] ?? 0) : 255);
+  });
+  ch.on('close', () => onEnd({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code: timedOut ? 124 : code ?? 255 }));
+  ch.on('error', () => undefined);
+  if (options.stdin !== undefined) ch.end(Buffer.from(options.stdin));
+  else ch.end();
+  return () => {
+    if (timer) clearTimeout(timer);
+  };
 }

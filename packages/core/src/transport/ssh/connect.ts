@@ -173,3 +173,31 @@ export async function connectHop(hop: SshHop, via: Client | undefined, plan: Aut
   log('connected to %s%s', where(hop), via ? ' (through the jump host)' : '');
   return ssh;
 }
+
+/**
+ * Dial every hop in order (jump hosts first, each through the one before) and return them with the TCP
+ * socket of the first. A failure disposes of what was made.
+ */
+export async function connectHops(hops: readonly SshHop[], plans: readonly AuthPlan[], ctx: HopContext): Promise<{ made: NodeSSH[]; socket: Socket | undefined }> {
+  const made: NodeSSH[] = [];
+  let socket: Socket | undefined;
+  try {
+    for (let i = 0; i < hops.length; i++) {
+      const via = made[i - 1]?.connection ?? undefined;
+      made.push(
+        await connectHop(hops[i]!, via, plans[i]!, {
+          ...ctx,
+          onTcp: (s) => {
+            socket = s;
+            ctx.onTcp?.(s);
+          },
+        }),
+      );
+    }
+  } catch (err) {
+    for (const m of made) m.dispose();
+    socket?.destroy();
+    throw err;
+  }
+  return { made, socket };
+}

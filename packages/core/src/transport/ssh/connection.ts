@@ -12,7 +12,7 @@ import { TransportError } from '../../errors.js';
 import { logger } from '../../util/debug.js';
 import { buildAuthPlan, ttyPrompt, type AuthPlan } from './auth.js';
 import { abortError, ConnectionLostError, runCommand, type ExecOutput } from './channel.js';
-import { connectHop } from './connect.js';
+import { connectHops } from './connect.js';
 import { sftpOps } from './sftp.js';
 import { describeTarget, type SshTarget } from './ssh-config.js';
 
@@ -121,28 +121,14 @@ export class SshConnection {
 
   private async connectChain(): Promise<NodeSSH> {
     const plans = await this.authPlans();
-    const hops = [...this.target.jumps, this.target];
-    const made: NodeSSH[] = [];
-    let socket: Socket | undefined;
-    try {
-      for (let i = 0; i < hops.length; i++) {
-        const via = made[i - 1]?.connection ?? undefined;
-        const ssh = await connectHop(hops[i]!, via, plans[i]!, {
-          target: this.target,
-          ...(this.options.clusterName ? { clusterName: this.options.clusterName } : {}),
-          onTcp: (s) => {
-            socket = s;
-            this.stats.tcpConnections++;
-            if (s.localPort) this.stats.localPorts.push(s.localPort);
-          },
-        });
-        made.push(ssh);
-      }
-    } catch (err) {
-      for (const m of made) m.dispose();
-      socket?.destroy();
-      throw err;
-    }
+    const { made, socket } = await connectHops([...this.target.jumps, this.target], plans, {
+      target: this.target,
+      ...(this.options.clusterName ? { clusterName: this.options.clusterName } : {}),
+      onTcp: (s) => {
+        this.stats.tcpConnections++;
+        if (s.localPort) this.stats.localPorts.push(s.localPort);
+      },
+    });
     for (const m of made) {
       const c = m.connection!;
       c.on('error', (e: Error) => log('connection error on %s: %s', this.label, e.message));

@@ -212,6 +212,37 @@ function resolveHop(input: HopInput, computed: Computed, ctx: Required<Pick<Reso
   };
 }
 
+type HopContext = Required<Pick<ResolveOptions, 'home' | 'localUser' | 'env'>>;
+
+/** The jump hosts: the profile's `proxyJump` or the config's ProxyJump. A ProxyCommand is refused (Clustrix does not run one). */
+function resolveJumps(profile: ClusterProfile, computed: Computed, sshConfig: ParsedSshConfig, ctx: HopContext): SshHop[] {
+  const jumpSpec = profile.proxyJump ?? first(computed.proxyjump);
+  const unsupportedProxy = first(computed.proxycommand);
+  const jumps: SshHop[] = [];
+  if (jumpSpec && !/^none$/i.test(jumpSpec)) {
+    for (const spec of jumpSpec.split(',')) {
+      const j = parseJumpSpec(spec);
+      const jc = sshConfig.compute(j.host, j.user);
+      jumps.push(resolveHop({ host: j.host, ...(j.user ? { user: j.user } : {}), ...(j.port ? { port: j.port } : {}), ...(profile.agent !== undefined ? { agent: profile.agent } : {}) }, jc, ctx));
+    }
+  } else if (unsupportedProxy && !/^none$/i.test(unsupportedProxy)) {
+    throw new ConfigError(
+      `${sshConfig.file ?? 'the ssh config'} sets ProxyCommand for ${profile.host}, which Clustrix does not run; use ProxyJump there, or set \`proxyJump\` in the cluster profile`,
+      { scope: 'ssh', keyPath: 'proxyJump' },
+    );
+  }
+  return jumps;
+}
+
+/** The known_hosts files to check: the profile's, else the config's UserKnownHostsFile (or ssh's defaults) and GlobalKnownHostsFile. */
+function knownHostsFilesOf(profile: ClusterProfile, computed: Computed, expand: Parameters<typeof expandPath>[1]): string[] {
+  const khFromProfile = profile.knownHostsFile === undefined ? [] : Array.isArray(profile.knownHostsFile) ? profile.knownHostsFile : [profile.knownHostsFile];
+  const khFromConfig = list(computed.userknownhostsfile).filter((f) => !/^none$/i.test(f));
+  return (khFromProfile.length ? khFromProfile : khFromConfig.length ? khFromConfig : ['~/.ssh/known_hosts', '~/.ssh/known_hosts2'])
+    .concat(khFromProfile.length ? [] : list(computed.globalknownhostsfile).length ? list(computed.globalknownhostsfile) : ['/etc/ssh/ssh_known_hosts'])
+    .map((f) => resolve(expandPath(f, expand)));
+}
+
 /** Resolve a profile (host, user, port, ...) against the ssh config into what to dial. */
 export async function resolveSshTarget(profile: ClusterProfile, options: ResolveOptions = {}): Promise<SshTarget> {
   const home = options.home ?? homedir();
@@ -229,7 +260,6 @@ export async function resolveSshTarget(profile: ClusterProfile, options: Resolve
   const sshConfig = await loadSshConfig(profile.sshConfigFile as string | false | undefined, home);
   const ctx = { home, localUser, env };
   const computed = sshConfig.compute(host, profile.user);
-  const unsupportedProxy = first(computed.proxycommand);
   const target = resolveHop(
     {
       host,
@@ -241,25 +271,8 @@ export async function resolveSshTarget(profile: ClusterProfile, options: Resolve
     computed,
     ctx,
   );
-  const jumpSpec = profile.proxyJump ?? first(computed.proxyjump);
-  const jumps: SshHop[] = [];
-  if (jumpSpec && !/^none$/i.test(jumpSpec)) {
-    for (const spec of jumpSpec.split(',')) {
-      const j = parseJumpSpec(spec);
-      const jc = sshConfig.compute(j.host, j.user);
-      jumps.push(resolveHop({ host: j.host, ...(j.user ? { user: j.user } : {}), ...(j.port ? { port: j.port } : {}), ...(profile.agent !== undefined ? { agent: profile.agent } : {}) }, jc, ctx));
-    }
-  } else if (unsupportedProxy && !/^none$/i.test(unsupportedProxy)) {
-    throw new ConfigError(
-      `${sshConfig.file ?? 'the ssh config'} sets ProxyCommand for ${host}, which Clustrix does not run; use ProxyJump there, or set \`proxyJump\` in the cluster profile`,
-      { scope: 'ssh', keyPath: 'proxyJump' },
-    );
-  }
-  const khFromProfile = profile.knownHostsFile === undefined ? [] : Array.isArray(profile.knownHostsFile) ? profile.knownHostsFile : [profile.knownHostsFile];
-  const khFromConfig = list(computed.userknownhostsfile).filter((f) => !/^none$/i.test(f));
-  const knownHostsFiles = (khFromProfile.length ? khFromProfile : khFromConfig.length ? khFromConfig : ['~/.ssh/known_hosts', '~/.ssh/known_hosts2'])
-    .concat(khFromProfile.length ? [] : list(computed.globalknownhostsfile).length ? list(computed.globalknownhostsfile) : ['/etc/ssh/ssh_known_hosts'])
-    .map((f) => resolve(expandPath(f, { home, localUser, host: target.hostName, user: target.user, port: target.port })));
+  const jumps = resolveJumps(profile, computed, sshConfig, ctx);
+  const knownHostsFiles = knownHostsFilesOf(profile, computed, { home, localUser, host: target.hostName, user: target.user, port: target.port });
   const strict = first(computed.stricthostkeychecking)?.toLowerCase();
   const hostKeyPolicy = profile.hostKeyPolicy ?? (strict === 'accept-new' || strict === 'no' || strict === 'off' ? 'accept-new' : 'strict');
   const aliveSeconds = Number(first(computed.serveraliveinterval));

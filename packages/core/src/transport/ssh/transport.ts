@@ -17,6 +17,7 @@ import { isNoSuchFile, sftpOps } from './sftp.js';
 export class SshTransport implements Transport {
   readonly kind = 'ssh';
   readonly sharesFilesystem = false;
+  readonly canExec = true;
   readonly host: string;
   private home: Promise<string> | undefined;
   private readonly dirs = new Set<string>();

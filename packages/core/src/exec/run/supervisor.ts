@@ -8,10 +8,8 @@
  * Only one process submits attempts: the record's owner. Another process that watches the same job
  * follows the record instead, and takes over when the owner is gone.
  */
-import { hostname } from 'node:os';
-import { CancelledError } from '../errors.js';
-import { isTerminal, type JobState, type JobStatus, type TaskStatus } from '../scheduler/contract.js';
-import { logger } from '../util/debug.js';
+import { isTerminal, type JobState, type JobStatus, type TaskStatus } from '../../scheduler/contract.js';
+import { logger } from '../../util/debug.js';
 import {
   attemptIndices,
   currentAttempt,
@@ -21,16 +19,18 @@ import {
   type AttemptRecord,
   type JobRecord,
   type RecordState,
-} from '../registry/record.js';
-import type { JobRegistry } from '../registry/store.js';
-import { emitJobEvent } from '../api/events.js';
-import { RequeueTracker, type Requeue } from '../scheduler/requeue.js';
-import { submitNextAttempt, type NextAttemptPlan } from './attempts.js';
-import type { ClusterRuntime } from './cluster.js';
-import type { Outcome } from './collect.js';
-import { collectTask, storedStatus, type CollectExtras } from './attempt-collect.js';
-import { backoffMs, classify, retryPolicyOf, type RetryPolicy } from './retry-policy.js';
-import { endedFields, endRecord, keepFinal, ownerAtWork, RecordBook, Tally } from './supervisor-record.js';
+} from '../../registry/record.js';
+import type { JobRegistry } from '../../registry/store.js';
+import { emitJobEvent } from './events.js';
+import { RequeueTracker, type Requeue } from '../../scheduler/requeue.js';
+import { nextAttempt } from './attempt-owner.js';
+import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
+import type { Outcome } from './job-outcome.js';
+import { collectTask, storedStatus, type CollectExtras } from './item-outcome.js';
+import { backoffMs, classify, describePlan, retryPolicyOf, type Planned, type RetryPolicy } from './retry-policy.js';
+import { endedFields, endRecord, keepFinal, RecordBook } from './supervisor-record.js';
+import { ItemLedger } from './item-ledger.js';
+import { WakeableSleep } from '../../util/wakeable-sleep.js';
 
 const log = logger('retry');
 
@@ -42,22 +42,11 @@ export interface SupervisorHooks {
   onAttempt?(attempt: AttemptRecord): void;
 }
 
-interface Planned {
-  retry: number[];
-  resume: number[];
-  reasons: string[];
-}
-
-const FOLLOW_POLL_MS = 1000;
-
 export class Supervisor {
   private cancelled = false;
-  private wakeSleep: (() => void) | undefined;
-  private readonly settled = new Set<number>();
-  /** The last outcome of every item that is planned to go again. */
-  private readonly lastOutcomes = new Map<number, Outcome>();
+  private readonly sleeper = new WakeableSleep();
+  private readonly items: ItemLedger;
   private readonly policy: RetryPolicy;
-  private readonly tally = new Tally();
   /** Why a planned attempt was not submitted (for the record). */
   private retryFailure: string | undefined;
   private lastStatus: JobStatus | undefined;
@@ -73,6 +62,7 @@ export class Supervisor {
   ) {
     this.policy = retryPolicyOf(record.options);
     this.book = new RecordBook(registry, record);
+    this.items = new ItemLedger(record.id, record.items !== undefined, (i, outcome) => hooks.onItem(i, outcome));
   }
 
   private get record(): JobRecord {
@@ -108,7 +98,7 @@ export class Supervisor {
       } else break;
       if (!planned.retry.length && !planned.resume.length) break;
       if (this.cancelled) {
-        this.settleAsFinal([...planned.retry, ...planned.resume]);
+        this.items.settleAsFinal([...planned.retry, ...planned.resume], this.cancelled);
         break;
       }
       let next: AttemptRecord | undefined;
@@ -120,7 +110,7 @@ export class Supervisor {
         log('job %s: %s', this.record.id, this.retryFailure);
       }
       if (!next) {
-        this.settleAsFinal([...planned.retry, ...planned.resume]);
+        this.items.settleAsFinal([...planned.retry, ...planned.resume], this.cancelled);
         break;
       }
     }
@@ -130,7 +120,7 @@ export class Supervisor {
   /** Stop: cancel the current attempt, submit nothing more. */
   async cancel(): Promise<void> {
     this.cancelled = true;
-    this.wakeSleep?.();
+    this.sleeper.wake();
     const a = this.current;
     if (a?.ref && !a.state) {
       await this.rt.scheduler.cancel([a.ref]);
@@ -172,7 +162,7 @@ export class Supervisor {
     await Promise.all(
       indices.map(async (i, t) => {
         if (!wanted(i)) return;
-        this.settle(i, await this.collect(a, t, storedStatus(a)));
+        this.items.settle(i, await this.collect(a, t, storedStatus(a)));
       }),
     );
   }
@@ -183,7 +173,7 @@ export class Supervisor {
     await Promise.all(
       items.map(async (i) => {
         const a = latest.get(i)!;
-        this.lastOutcomes.set(i, await this.collect(a, attemptIndices(this.record, a).indexOf(i), storedStatus(a)));
+        this.items.lastOutcomes.set(i, await this.collect(a, attemptIndices(this.record, a).indexOf(i), storedStatus(a)));
       }),
     );
   }
@@ -200,8 +190,8 @@ export class Supervisor {
       const i = indices[task]!;
       const outcome = await this.collect(a, task, status);
       const verdict = classify(outcome, { retries: counts.retries.get(i) ?? 0, resumes: counts.resumes.get(i) ?? 0 }, this.policy, this.cancelled);
-      if (verdict.kind === 'final') return this.settle(i, outcome);
-      this.lastOutcomes.set(i, outcome);
+      if (verdict.kind === 'final') return this.items.settle(i, outcome);
+      this.items.lastOutcomes.set(i, outcome);
       if (verdict.kind === 'resume') planned.resume.push(i);
       else {
         planned.retry.push(i);
@@ -225,7 +215,7 @@ export class Supervisor {
     const goesAgain = planned.retry.length + planned.resume.length > 0 && !this.cancelled;
     const retryNumber = Math.max(0, ...planned.retry.map((i) => (counts.retries.get(i) ?? 0) + 1));
     const delay = planned.retry.length ? backoffMs(retryNumber, this.policy) : 0;
-    const reason = this.describePlan(planned);
+    const reason = describePlan(planned, this.isArray);
     await this.persist((r) => {
       if (!isActiveRecord(r)) return false; // ended elsewhere (`clustrix cancel`): it stays as it was written
       const mine = r.attempts.find((x) => x.n === a.n);
@@ -257,109 +247,23 @@ export class Supervisor {
     });
   }
 
-  private describePlan(p: Planned): string {
-    const parts: string[] = [];
-    const what = (list: number[]) => (this.isArray ? `item${list.length > 1 ? 's' : ''} ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', ...' : ''}` : 'the job');
-    if (p.retry.length) parts.push(`retrying ${what(p.retry)} because ${p.reasons.join('; ')}`);
-    if (p.resume.length) parts.push(`resuming ${what(p.resume)} from ${p.resume.length > 1 ? 'their checkpoints' : 'its checkpoint'}`);
-    return parts.join('; ');
-  }
-
   /** Wait for the plan's time, then submit it — or, when another live process owns the job, follow what it submits. */
-  private async nextAttempt(planned: Planned): Promise<AttemptRecord | undefined> {
-    const expected = this.record.attempts.length;
-    let mine = false;
-    await this.persist((r) => {
-      if (r.attempts.length !== expected) return false;
-      const me = r.owner.pid === process.pid && r.owner.host === hostname();
-      if (!me && ownerAtWork(r)) return false;
-      r.owner = { pid: process.pid, host: hostname() };
-      mine = true;
-    });
-    if (!mine) return this.followOwner(expected);
-    const notBefore = this.record.pending ? Date.parse(this.record.pending.notBefore) : Date.now();
-    await this.sleep(notBefore - Date.now());
-    // `clustrix cancel` during the wait drops the plan
-    const fresh = await this.registry.read(this.record.id).catch(() => undefined);
-    if (fresh && (!fresh.pending || fresh.state === 'cancelled')) this.cancelled = true;
-    if (this.cancelled) return undefined;
-    const plan: NextAttemptPlan = { retry: [...planned.retry], resume: new Map() };
-    for (const i of planned.resume) {
-      const o = this.lastOutcomes.get(i);
-      if (o && !o.ok && o.checkpoint) plan.resume.set(i, o.checkpoint.state);
-      else plan.retry.push(i); // its checkpoint file is gone: run it again from the start
-    }
-    const attempt = await submitNextAttempt(this.rt, this.record, plan, this.record.command);
-    await this.persist((r) => {
-      r.attempts.push(attempt);
-      delete r.pending;
-      r.state = 'pending';
-      delete r.reason;
-    });
-    emitJobEvent({
-      type: 'submitted',
-      jobId: this.record.id,
-      cluster: this.record.cluster,
-      scheduler: this.record.scheduler,
-      schedulerJobId: attempt.ref!.schedulerJobId,
-      attempt: attempt.n,
-      ...(attempt.indices ? { items: attempt.indices.length } : {}),
-    });
-    this.hooks.onAttempt?.(attempt);
-    log('job %s: attempt %d submitted as %s %s', this.record.id, attempt.n, this.rt.scheduler.name, attempt.ref!.schedulerJobId);
-    return attempt;
-  }
-
-  /** Another process owns the job: wait until it submits the next attempt (or goes away, then take over). */
-  private async followOwner(expected: number): Promise<AttemptRecord | undefined> {
-    for (;;) {
-      await this.sleep(FOLLOW_POLL_MS);
-      if (this.cancelled) return undefined;
-      const r = await this.registry.read(this.record.id);
-      if (!r) return undefined;
-      this.book.record = r;
-      if (r.attempts.length > expected) return currentAttempt(r);
-      if (!r.pending) return undefined;
-      if (!ownerAtWork(r)) return this.nextAttempt({ retry: r.pending.retry, resume: r.pending.resume, reasons: [r.pending.reason] });
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeSleep = () => {
-        this.wakeSleep = undefined;
-        done();
-      };
-    });
-  }
-
-  // ---- items and the record ----
-
-  private settle(index: number, outcome: Outcome): void {
-    if (this.settled.has(index)) return;
-    this.settled.add(index);
-    this.lastOutcomes.delete(index);
-    this.tally.add(outcome);
-    emitJobEvent({ type: 'item', jobId: this.record.id, index, ok: outcome.ok, ...(!outcome.ok ? { error: outcome.error } : {}) });
-    this.hooks.onItem(index, outcome);
-  }
-
-  /** Items that would have gone again but will not (cancelled, or the job was taken elsewhere): their last outcome is final. */
-  private settleAsFinal(items: number[]): void {
-    for (const i of items) {
-      const o = this.lastOutcomes.get(i);
-      const cancelled = new CancelledError(`job ${this.record.id}${this.isArray ? ` item ${i}` : ''} was cancelled before it could go again`, {
-        jobId: this.record.id,
-        ...(this.isArray ? { index: i } : {}),
-      });
-      this.settle(i, o ? (this.cancelled ? { ok: false, error: cancelled } : o) : { ok: false, error: cancelled });
-    }
+  private nextAttempt(planned: Planned): Promise<AttemptRecord | undefined> {
+    return nextAttempt(
+      {
+        rt: this.rt,
+        registry: this.registry,
+        book: this.book,
+        lastOutcomes: this.items.lastOutcomes,
+        sleep: (ms) => this.sleeper.sleep(ms),
+        cancelled: () => this.cancelled,
+        onCancelled: () => {
+          this.cancelled = true;
+        },
+        onAttempt: (a) => this.hooks.onAttempt?.(a),
+      },
+      planned,
+    );
   }
 
   private setState(state: RecordState, status?: JobStatus): void {
@@ -378,13 +282,12 @@ export class Supervisor {
   }
 
   private async finish(): Promise<JobRecord> {
-    for (let i = 0; i < this.total; i++) {
-      if (!this.settled.has(i)) this.settle(i, { ok: false, error: new CancelledError(`job ${this.record.id} item ${i} has no outcome`, { jobId: this.record.id }) });
-    }
-    const ok = this.tally.failed === 0;
+    this.items.settleRest(this.total);
+    const { tally } = this.items;
+    const ok = tally.failed === 0;
     await this.persist((r) => {
-      if (!isActiveRecord(r)) return keepFinal(r, this.tally);
-      endRecord(r, this.tally, this.lastStatus, this.isArray, this.cancelled);
+      if (!isActiveRecord(r)) return keepFinal(r, tally);
+      endRecord(r, tally, this.lastStatus, this.isArray, this.cancelled);
       if (this.retryFailure) r.reason = this.retryFailure;
     });
     emitJobEvent({ type: 'done', jobId: this.record.id, state: this.record.state, ok });

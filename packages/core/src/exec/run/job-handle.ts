@@ -1,11 +1,11 @@
 /** What a submitted call gives back: its id, its state, a way to cancel it, and its result. */
-import type { RecordState } from '../registry/record.js';
-import type { JobRef, JobStatus } from '../scheduler/contract.js';
-import type { JobRun } from './job-run.js';
+import type { RecordState } from '../../registry/record.js';
+import type { JobRef, JobStatus } from '../../scheduler/contract.js';
+import type { CallRun } from './call-run.js';
 
 export class JobHandle<T = unknown> {
   constructor(
-    private readonly run: JobRun,
+    private readonly run: CallRun,
     private readonly index = 0,
   ) {}
 

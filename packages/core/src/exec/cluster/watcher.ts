@@ -5,9 +5,9 @@
  * it reaches a terminal state. A job the scheduler stops knowing for `lostAfterPolls` cycles is
  * settled as `lost` with the last state seen: nothing waits forever on an unknown state.
  */
-import { TransportError } from '../errors.js';
-import { isTerminal, type JobRef, type JobStatus, type Scheduler, type TaskStatus } from '../scheduler/contract.js';
-import { logger } from '../util/debug.js';
+import { TransportError } from '../../errors.js';
+import { isTerminal, type JobRef, type JobStatus, type Scheduler, type TaskStatus } from '../../scheduler/contract.js';
+import { logger } from '../../util/debug.js';
 
 const log = logger('watch');
 

@@ -4,17 +4,18 @@
  * collecting, retrying) is the supervisor's.
  */
 import { homedir } from 'node:os';
-import type { JobOptions } from '../options.js';
-import { jobEnv } from '../resources/export-env.js';
-import type { JobRef } from '../scheduler/contract.js';
-import { bundleModule, defaultCacheDir } from '../ship/bundler.js';
-import { exportNameOf, type ClassModule } from '../ship/locate.js';
-import { runnerFile } from '../ship/runner-file.js';
+import type { JobOptions } from '../../options.js';
+import { jobEnv } from '../../resources/export-env.js';
+import type { JobRef } from '../../scheduler/contract.js';
+import { bundleModule, defaultCacheDir } from '../../ship/bundler.js';
+import { exportNameOf, type ClassModule } from '../../ship/locate.js';
+import { runnerFile } from '../../ship/runner-file.js';
 import { PROTOCOL_VERSION, jobFiles, type JobFile } from '@clustrix/wire';
-import type { ClusterRuntime } from './cluster.js';
-import { planInputs, stageInputs, type InputFile } from './files-in-out.js';
-import { checkNodeBeforeSubmit, stageExternals } from './job-run-extras.js';
-import type { PreparedCall } from './prepare.js';
+import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
+import { stageExternals } from '../files/externals.js';
+import { planInputs, stageInputs, type InputFile } from '../files/inputs.js';
+import { checkNodeBeforeSubmit } from '../files/node-check.js';
+import type { PreparedCall } from './prepared-call.js';
 
 export interface FirstAttemptInput {
   rt: ClusterRuntime;
@@ -44,18 +45,45 @@ export interface FirstAttempt {
 /** Checks that need no upload: Node on the cluster, the input files. Then bundle and stage. */
 export async function submitFirstAttempt(input: FirstAttemptInput): Promise<FirstAttempt> {
   const { rt, calls, options } = input;
-  const first = calls[0]!;
-  const { info } = first;
+  const { info } = calls[0]!;
   const moduleFile = input.where.file;
-  const [, inputs] = await Promise.all([checkNodeBeforeSubmit(rt, options), planInputs(options.inputs ?? [], process.cwd())]);
+  const [, inputs] = await Promise.all([checkNodeBeforeSubmit(rt.transport, rt.name, options), planInputs(options.inputs ?? [], process.cwd())]);
   const cacheDir = input.cacheDir ?? defaultCacheDir(moduleFile, homedir());
   const bundle = await bundleModule(moduleFile, { cacheDir, externals: options.externals ?? [] });
   const exportName = await exportNameOf(info.cls, input.where, bundle.exports);
   const runner = await runnerFile(cacheDir);
-  const depsDir = await stageExternals(rt, bundle, moduleFile, options);
+  const depsDir = await stageExternals(rt.transport, rt.remoteRoot, bundle, moduleFile, options);
   const [runnerPath, bundlePath] = await Promise.all([rt.stager.runnerPath(runner), rt.stager.bundlePath(bundle, depsDir)]);
   input.checkCancelled();
 
+  const files = jobFolderFiles(input, bundlePath, exportName);
+  input.onSubmitting();
+  const jobDir = await rt.stager.writeJob(input.jobId, files);
+  await stageInputs(rt.transport, rt.remoteRoot, jobDir, inputs);
+  try {
+    input.checkCancelled();
+  } catch (err) {
+    await rt.transport.remove(jobDir, { recursive: true }).catch(() => undefined);
+    throw err;
+  }
+  const command = [options.nodePath ?? 'node', runnerPath];
+  const ref = await rt.scheduler.submit({
+    jobId: input.jobId,
+    jobDir,
+    command: [...command, jobDir],
+    ...(input.array ? { count: calls.length } : {}),
+    ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+    options,
+    label: `${info.cls.name}.${info.method}`,
+  });
+  return { ref, jobDir, command, inputs };
+}
+
+/** job.json, and one items/<i>.json per item of an array job. */
+function jobFolderFiles(input: FirstAttemptInput, bundlePath: string, exportName: string): Record<string, string> {
+  const { rt, calls, options } = input;
+  const first = calls[0]!;
+  const { info } = first;
   const sameInstance = calls.every((c) => c.instance === undefined || c.info.self === info.self);
   const jobFile: JobFile = {
     protocol: PROTOCOL_VERSION,
@@ -83,24 +111,5 @@ export async function submitFirstAttempt(input: FirstAttemptInput): Promise<Firs
     if (first.instance) jobFile.instance = first.instance;
   }
   files[jobFiles.job] = JSON.stringify(jobFile);
-  input.onSubmitting();
-  const jobDir = await rt.stager.writeJob(input.jobId, files);
-  await stageInputs(rt.transport, rt.remoteRoot, jobDir, inputs);
-  try {
-    input.checkCancelled();
-  } catch (err) {
-    await rt.transport.remove(jobDir, { recursive: true }).catch(() => undefined);
-    throw err;
-  }
-  const command = [options.nodePath ?? 'node', runnerPath];
-  const ref = await rt.scheduler.submit({
-    jobId: input.jobId,
-    jobDir,
-    command: [...command, jobDir],
-    ...(input.array ? { count: calls.length } : {}),
-    ...(input.concurrency ? { concurrency: input.concurrency } : {}),
-    options,
-    label: `${info.cls.name}.${info.method}`,
-  });
-  return { ref, jobDir, command, inputs };
+  return files;
 }

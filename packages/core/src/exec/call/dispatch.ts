@@ -1,10 +1,10 @@
 /** Where a decorated method's call goes when it is not running inside a job. */
-import type { CallInfo } from '../runtime/decorator.js';
-import { newJobId } from '../util/ids.js';
+import type { CallInfo } from '../../runtime/decorator.js';
+import { newJobId } from '../../util/ids.js';
 import { currentCallContext } from './call-context.js';
-import { JobHandle } from './job-handle.js';
-import { JobRun } from './job-run.js';
-import { runForKey } from './keyed.js';
+import { JobHandle } from '../run/job-handle.js';
+import { CallRun } from '../run/call-run.js';
+import { runForKey } from './call-key.js';
 import { prepareCall } from './prepare.js';
 
 export function dispatchCall(info: CallInfo): Promise<unknown> {
@@ -23,7 +23,7 @@ export function dispatchCall(info: CallInfo): Promise<unknown> {
       return handle.result();
     });
   }
-  const run = new JobRun([prepared], { jobId: newJobId(), ...runOptions });
+  const run = new CallRun([prepared], { jobId: newJobId(), ...runOptions });
   const handle = new JobHandle(run);
   ctx?.onHandle?.(handle);
   return handle.result();

@@ -3,12 +3,12 @@
  * one after the other in the order they were made. Plus the rules for what a record says of ended
  * attempts and of the process that owns the job.
  */
-import type { JobRecord, AttemptRecord } from '../registry/record.js';
-import { processAlive } from '../registry/lock.js';
-import type { JobRegistry } from '../registry/store.js';
-import { isTerminal, type JobState, type JobStatus } from '../scheduler/contract.js';
-import type { Outcome } from './collect.js';
-import { logger } from '../util/debug.js';
+import type { JobRecord, AttemptRecord } from '../../registry/record.js';
+import { processAlive } from '../../registry/lock.js';
+import type { JobRegistry } from '../../registry/store.js';
+import { isTerminal, type JobState, type JobStatus } from '../../scheduler/contract.js';
+import type { Outcome } from './job-outcome.js';
+import { logger } from '../../util/debug.js';
 
 const log = logger('retry');
 

@@ -4,11 +4,11 @@
  * once per cluster runtime and (nodePath, setup). A missing or too-old Node is a ConfigError naming
  * the host, what was tried, and the key to set — and nothing is submitted.
  */
-import { ConfigError } from '../errors.js';
-import type { JobOptions } from '../options.js';
-import type { Transport } from '../transport/contract.js';
-import { quoteWord } from '../transport/shell-quote.js';
-import { logger } from '../util/debug.js';
+import { ConfigError } from '../../errors.js';
+import type { JobOptions } from '../../options.js';
+import type { Transport } from '../../transport/contract.js';
+import { quoteWord } from '../../transport/shell-quote.js';
+import { logger } from '../../util/debug.js';
 
 const log = logger('node-check');
 
@@ -41,6 +41,15 @@ export interface NodeCheckContext {
   clusterName: string;
   /** Which options to name in the message: the cluster profile's keys. */
   options: Pick<JobOptions, 'nodePath' | 'setup' | 'modules'>;
+}
+
+/**
+ * The check before a submission, on transports whose `exec` runs where the job's Node will run
+ * (`Transport.canExec`: a login host, or this machine); others (Kubernetes) are skipped.
+ */
+export async function checkNodeBeforeSubmit(transport: Transport, clusterName: string, options: JobOptions): Promise<void> {
+  if (!transport.canExec) return;
+  await checkRemoteNode({ transport, clusterName, options });
 }
 
 /** Resolves with the remote Node version, or rejects with a ConfigError. Cached per transport. */

@@ -5,10 +5,10 @@
  * kills and cancels are not retried unless `retryOn` names them. An item that checkpointed is
  * resumed (up to `checkpoints` times) from the state its checkpoint() returned.
  */
-import { CancelledError, JobFailedError, JobLostError, NodeFailError, PreemptedError } from '../errors.js';
-import { DEFAULT_CHECKPOINTS, DEFAULT_RETRY_DELAY_SECONDS, MAX_RETRY_DELAY_SECONDS, type JobOptions } from '../options.js';
-import { parseTime } from '../resources/parse.js';
-import type { Outcome } from './collect.js';
+import { CancelledError, JobFailedError, JobLostError, NodeFailError, PreemptedError } from '../../errors.js';
+import { DEFAULT_CHECKPOINTS, DEFAULT_RETRY_DELAY_SECONDS, MAX_RETRY_DELAY_SECONDS, type JobOptions } from '../../options.js';
+import { parseTime } from '../../resources/parse.js';
+import type { Outcome } from './job-outcome.js';
 
 export interface RetryPolicy {
   retries: number;
@@ -90,4 +90,20 @@ export function classify(outcome: Outcome, history: ItemHistory, policy: RetryPo
 export function backoffMs(n: number, policy: RetryPolicy, random: () => number = Math.random): number {
   const base = Math.min(MAX_RETRY_DELAY_SECONDS, policy.delaySeconds * 2 ** Math.max(0, n - 1)) * 1000;
   return Math.round(base * (1 + 0.1 * random()));
+}
+
+/** What goes again after an attempt: items retried (and why), items resumed from their checkpoint. */
+export interface Planned {
+  retry: number[];
+  resume: number[];
+  reasons: string[];
+}
+
+/** The plan in words, for the record and the log: `retrying items 1, 2 because ...; resuming the job from its checkpoint`. */
+export function describePlan(p: Planned, isArray: boolean): string {
+  const parts: string[] = [];
+  const what = (list: number[]) => (isArray ? `item${list.length > 1 ? 's' : ''} ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', ...' : ''}` : 'the job');
+  if (p.retry.length) parts.push(`retrying ${what(p.retry)} because ${p.reasons.join('; ')}`);
+  if (p.resume.length) parts.push(`resuming ${what(p.resume)} from ${p.resume.length > 1 ? 'their checkpoints' : 'its checkpoint'}`);
+  return parts.join('; ');
 }

@@ -7,12 +7,12 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Bundle } from '../ship/bundler.js';
-import type { RunnerFile } from '../ship/runner-file.js';
-import type { Transport } from '../transport/contract.js';
-import { stagingChecker, StagingChecker, type StagedState } from '../transport/staging-trust.js';
-import { logger } from '../util/debug.js';
-import { sha256 } from '../util/hash.js';
+import type { Bundle } from '../../ship/bundler.js';
+import type { RunnerFile } from '../../ship/runner-file.js';
+import type { Transport } from '../../transport/contract.js';
+import { stagingChecker, StagingChecker, type StagedState } from '../../transport/staging-trust.js';
+import { logger } from '../../util/debug.js';
+import { sha256 } from '../../util/hash.js';
 
 const log = logger('stage');
 

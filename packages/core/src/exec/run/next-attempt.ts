@@ -4,13 +4,13 @@
  * attempts — so a process that only has the registry record (not the original call) can make it.
  * Its items are renumbered from 0; `indices` maps them back to the original items.
  */
-import { ClustrixError } from '../errors.js';
-import type { JobRef } from '../scheduler/contract.js';
-import { argvToShell } from '../transport/shell-quote.js';
-import { attemptIndices, latestAttemptOf, redactOptions, type AttemptRecord, type JobRecord } from '../registry/record.js';
+import { ClustrixError } from '../../errors.js';
+import type { JobRef } from '../../scheduler/contract.js';
+import { argvToShell } from '../../transport/shell-quote.js';
+import { attemptIndices, latestAttemptOf, redactOptions, type AttemptRecord, type JobRecord } from '../../registry/record.js';
 import { jobFiles, type ItemFile, type JobFile } from '@clustrix/wire';
 import type { SerializedValue } from '@clustrix/wire';
-import type { ClusterRuntime } from './cluster.js';
+import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
 
 export interface NextAttemptPlan {
   retry: number[];

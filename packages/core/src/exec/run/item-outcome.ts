@@ -1,9 +1,9 @@
 /** Reading one item's outcome from the folder of the attempt that ran it. */
-import type { AttemptRecord, JobRecord } from '../registry/record.js';
-import { attemptIndices } from '../registry/record.js';
-import type { TaskStatus } from '../scheduler/contract.js';
-import type { ClusterRuntime } from './cluster.js';
-import { collectOutcome, type Outcome } from './collect.js';
+import type { AttemptRecord, JobRecord } from '../../registry/record.js';
+import { attemptIndices } from '../../registry/record.js';
+import type { TaskStatus } from '../../scheduler/contract.js';
+import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
+import { collectOutcome, type Outcome } from './job-outcome.js';
 
 export interface CollectExtras {
   /** The module defining the job's class (for rebuilding its errors). */
@@ -33,6 +33,7 @@ export async function collectTask(rt: ClusterRuntime, record: JobRecord, a: Atte
         ...(frames ? { localFrames: frames } : {}),
         ...(record.options.time !== undefined ? { time: record.options.time } : {}),
         ...(extras.raw ? { raw: true } : {}),
+        ...(rt.scheduler.killPatterns ? { killPatterns: rt.scheduler.killPatterns } : {}),
       },
       record.items !== undefined ? task : undefined,
       status,

@@ -4,8 +4,8 @@
  * reads when it is called.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { CallOptions } from '../options.js';
-import type { CallInfo } from '../runtime/decorator.js';
+import type { CallOptions } from '../../options.js';
+import type { CallInfo } from '../../runtime/decorator.js';
 
 export interface CallCollector {
   /** Takes a call made inside `map`; returns its result promise. */

@@ -9,8 +9,9 @@
  * Listeners run synchronously where the event happens; a listener that throws is logged and
  * ignored (it never breaks a job).
  */
-import type { RecordState } from '../registry/record.js';
-import { logger } from '../util/debug.js';
+import type { RecordState } from '../../registry/record.js';
+import { logger } from '../../util/debug.js';
+import { currentInstance } from '../../util/instance-state.js';
 
 const log = logger('events');
 
@@ -35,10 +36,13 @@ export type JobEvent =
 
 export type JobEventListener = (event: JobEvent & { at: Date }) => void;
 
-const listeners = new Set<JobEventListener>();
+/** The current Clustrix instance's listeners. */
+const LISTENERS = Symbol('job event listeners');
+const listenersOf = () => currentInstance().slot(LISTENERS, () => new Set<JobEventListener>());
 
-/** Listen to every job event of this process; returns the function that stops listening. */
+/** Listen to every job event of this process's current Clustrix instance; returns the function that stops listening. */
 export function onJobEvent(listener: JobEventListener): () => void {
+  const listeners = listenersOf();
   listeners.add(listener);
   return () => {
     listeners.delete(listener);
@@ -46,6 +50,7 @@ export function onJobEvent(listener: JobEventListener): () => void {
 }
 
 export function emitJobEvent(event: JobEvent): void {
+  const listeners = listenersOf();
   if (!listeners.size) return;
   const e = { ...event, at: new Date() };
   for (const l of [...listeners]) {

@@ -1,26 +1,22 @@
 /**
- * `inputs` and `outputs`: local files or folders go into the job folder at the same relative path
- * (paths outside the current folder: by their base name), so the method opens them as it would
- * here; afterwards the files matching `outputs` (paths or globs, relative to the job folder) come
- * back under `outputDir`. Over SSH, inputs are stored once per content hash in
- * `<remoteRoot>/files/` — an unchanged file is never uploaded twice — and copied into each job
- * folder with one command; outputs are found with one `find` and matched by tinyglobby.
+ * `inputs`: local files or folders go into the job folder at the same relative path (paths outside
+ * the current folder: by their base name), so the method opens them as it would here. Over SSH,
+ * inputs are stored once per content hash in `<remoteRoot>/files/` — an unchanged file is never
+ * uploaded twice — and copied into each job folder with one command. (`outputs`: outputs.ts.)
  */
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
-import { ConfigError, TransportError } from '../errors.js';
-import type { Transport } from '../transport/contract.js';
-import { StagingChecker, stagingChecker } from '../transport/staging-trust.js';
-import { logger } from '../util/debug.js';
-import { listingFs } from './listing-fs.js';
+import { ConfigError, TransportError } from '../../errors.js';
+import type { Transport } from '../../transport/contract.js';
+import { StagingChecker, stagingChecker } from '../../transport/staging-trust.js';
+import { logger } from '../../util/debug.js';
 
 const log = logger('files');
 
 /** Names the job-folder protocol and the schedulers own: never inputs, never matched by output globs. */
-const RESERVED = ['job.json', 'result.json', 'error.json', 'stdout', 'stderr', 'exit_code', 'items', 'results', 'errors', 'logs', 'exit_codes', 'checkpoint.json', 'checkpoints'];
-const RESERVED_GLOBS = [...RESERVED.flatMap((n) => [n, `${n}/**`]), '.clustrix*', '.clustrix*/**', '**/*.tmp', '**/*.part'];
+export const RESERVED = ['job.json', 'result.json', 'error.json', 'stdout', 'stderr', 'exit_code', 'items', 'results', 'errors', 'logs', 'exit_codes', 'checkpoint.json', 'checkpoints'];
 
 export interface InputFile {
   local: string;
@@ -47,7 +43,7 @@ async function hashFile(path: string, size: number, mtimeMs: number): Promise<st
   return hash;
 }
 
-function toPosix(p: string): string {
+export function toPosix(p: string): string {
   return p.split(sep).join('/');
 }
 
@@ -109,11 +105,25 @@ export async function stageInputs(transport: Transport, remoteRoot: string, jobD
     stats.uploaded = files.length;
     return stats;
   }
+  const blobOf = (f: InputFile) => `${remoteRoot}/files/${f.hash}`;
+  const unique = [...new Map(files.map((f) => [f.hash, f])).values()];
+  const blobs = uploadBlobs(transport, remoteRoot, unique, blobOf);
+  await Promise.all(
+    unique.map(async (f) => {
+      if (await blobs.get(f.hash)!) stats.uploaded++;
+      else stats.reused++;
+    }),
+  );
+  await copyBlobs(transport, jobDir, files.map((f) => [blobOf(f), f.rel] as const));
+  log('inputs for %s: %d uploaded, %d already there', jobDir, stats.uploaded, stats.reused);
+  return stats;
+}
+
+/** Upload the blobs that are not on the cluster yet (or not as they should be); per hash, true when it was uploaded. */
+function uploadBlobs(transport: Transport, remoteRoot: string, unique: readonly InputFile[], blobOf: (f: InputFile) => string): Map<string, Promise<boolean>> {
   let mine = inflight.get(transport);
   if (!mine) inflight.set(transport, (mine = new Map()));
   const blobs = mine;
-  const blobOf = (f: InputFile) => `${remoteRoot}/files/${f.hash}`;
-  const unique = [...new Map(files.map((f) => [f.hash, f])).values()];
   // One command tells which blobs are there, ours and unchanged (sha256 = their name); see transport/staging-trust.ts.
   // A blob hashed once by this process is then checked for owner and mode only (big inputs are not re-read per call).
   const fresh = unique.filter((f) => !blobs.has(f.hash));
@@ -139,13 +149,11 @@ export async function stageInputs(transport: Transport, remoteRoot: string, jobD
     blobs.set(f.hash, p);
     p.finally(() => blobs.delete(f.hash)).catch(() => undefined);
   });
-  await Promise.all(
-    unique.map(async (f) => {
-      if (await blobs.get(f.hash)!) stats.uploaded++;
-      else stats.reused++;
-    }),
-  );
-  // Copy blobs into the job folder, in chunks that keep each command line well under ARG_MAX.
+  return new Map(unique.map((f) => [f.hash, blobs.get(f.hash)!]));
+}
+
+/** Copy blobs into the job folder (`[blob, rel]` pairs), in chunks that keep each command line well under ARG_MAX. */
+async function copyBlobs(transport: Transport, jobDir: string, pairs: ReadonlyArray<readonly [string, string]>): Promise<void> {
   const script = 'd=$1; shift; while [ $# -gt 1 ]; do case $2 in */*) mkdir -p -- "$d/${2%/*}" || exit 1;; esac; cp -- "$1" "$d/$2" || exit 1; shift 2; done';
   let chunk: string[] = [];
   let bytes = 0;
@@ -156,86 +164,10 @@ export async function stageInputs(transport: Transport, remoteRoot: string, jobD
     chunk = [];
     bytes = 0;
   };
-  for (const f of files) {
-    chunk.push(blobOf(f), f.rel);
-    bytes += blobOf(f).length + f.rel.length + 8;
+  for (const [blob, rel] of pairs) {
+    chunk.push(blob, rel);
+    bytes += blob.length + rel.length + 8;
     if (bytes > 60_000) await flush();
   }
   await flush();
-  log('inputs for %s: %d uploaded, %d already there', jobDir, stats.uploaded, stats.reused);
-  return stats;
-}
-
-/** Output patterns must stay inside the job folder (checked before anything is submitted). */
-export function checkOutputPatterns(patterns: readonly string[]): void {
-  for (const p of patterns) {
-    if (p.startsWith('/') || p.startsWith('~') || p.split('/').includes('..')) {
-      throw new ConfigError(`outputs: '${p}' must be a path or glob inside the job folder (relative, without '..'); the method's working directory is the job folder`, {
-        keyPath: 'outputs',
-      });
-    }
-  }
-}
-
-function isDynamic(pattern: string): boolean {
-  return /[*?[\]{}()!]/.test(pattern);
-}
-
-/** List the regular files under a remote folder with one command (paths relative to it). */
-async function listRemote(transport: Transport, dir: string): Promise<string[]> {
-  const r = await transport.exec(['/bin/sh', '-c', 'cd "$1" && find . -type f -print0', 'clustrix-list', dir]);
-  if (r.code !== 0) throw new TransportError(`cannot list ${dir} on ${transport.host}: ${r.stderr.trim()}`, { scope: transport.kind });
-  return r.stdout.split('\0').filter(Boolean).map((p) => p.replace(/^\.\//, ''));
-}
-
-export interface FetchOutputsOptions {
-  /** The job succeeded: a named (non-glob) output that is missing is then an error. */
-  succeeded: boolean;
-  /** Input paths, never fetched back by a glob. */
-  inputs?: readonly string[];
-  jobId?: string;
-}
-
-/** Fetch the outputs; returns the local paths written. */
-export async function fetchOutputs(transport: Transport, jobDir: string, patterns: readonly string[], outputDir: string, options: FetchOutputsOptions): Promise<string[]> {
-  if (!patterns.length) return [];
-  const { glob } = await import('tinyglobby');
-  const ignore = [...RESERVED_GLOBS, ...(options.inputs ?? [])];
-  const dynamic = patterns.filter(isDynamic);
-  const named = patterns.filter((p) => !isDynamic(p)).map((p) => p.replace(/^\.\//, ''));
-  const globOptions = { cwd: jobDir, dot: true, onlyFiles: true, followSymbolicLinks: false, expandDirectories: false, ignore };
-  let matched: string[] = [];
-  let all: string[] | undefined;
-  if (transport.sharesFilesystem) {
-    matched = dynamic.length ? await glob(dynamic, globOptions) : [];
-  } else {
-    all = await listRemote(transport, jobDir);
-    matched = dynamic.length ? await glob(dynamic, { ...globOptions, fs: listingFs(jobDir, all) as never }) : [];
-  }
-  const present = async (rel: string): Promise<boolean> => (all ? all.includes(rel) : transport.exists(`${jobDir}/${rel}`));
-  const wanted = new Set(matched.map(toPosix));
-  const missing: string[] = [];
-  checkOutputPatterns(patterns);
-  for (const n of named) {
-    if (await present(n)) wanted.add(n);
-    else missing.push(n);
-  }
-  if (missing.length && options.succeeded) {
-    throw new TransportError(
-      `job ${options.jobId ?? jobDir} finished but did not write the output${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (looked in ${transport.host}:${jobDir}); ` +
-        `check the paths in \`outputs\` (relative to the job folder, which is the method's working directory)`,
-      { scope: transport.kind, ...(options.jobId ? { jobId: options.jobId } : {}) },
-    );
-  }
-  const written: string[] = [];
-  for (const rel of [...wanted].sort()) {
-    const local = join(outputDir, ...rel.split('/'));
-    if (transport.sharesFilesystem) {
-      await mkdir(dirname(local), { recursive: true });
-      await copyFile(join(jobDir, rel), local);
-    } else await transport.get(`${jobDir}/${rel}`, local);
-    written.push(local);
-  }
-  log('outputs of %s: %d file(s) into %s', jobDir, written.length, outputDir);
-  return written;
 }

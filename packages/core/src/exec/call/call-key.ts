@@ -5,15 +5,15 @@
  * cancelled, lost...), its folder was removed, or it was never submitted, in which case the key
  * moves to a new submission. The same key with other arguments is an error: a key names one call.
  */
-import { ClustrixError } from '../errors.js';
-import { currentRegistry } from '../registry/index.js';
-import { processAlive } from '../registry/lock.js';
-import type { JobRecord } from '../registry/record.js';
-import type { JobRegistry } from '../registry/store.js';
-import { logger } from '../util/debug.js';
-import { sha256 } from '../util/hash.js';
-import { newJobId } from '../util/ids.js';
-import { JobRun, type RunOptions } from './job-run.js';
+import { ClustrixError } from '../../errors.js';
+import { currentRegistry } from '../../registry/index.js';
+import { processAlive } from '../../registry/lock.js';
+import type { JobRecord } from '../../registry/record.js';
+import type { JobRegistry } from '../../registry/store.js';
+import { logger } from '../../util/debug.js';
+import { sha256 } from '../../util/hash.js';
+import { newJobId } from '../../util/ids.js';
+import { CallRun, type RunOptions } from '../run/call-run.js';
 import type { PreparedCall } from './prepare.js';
 
 const log = logger('registry');
@@ -43,11 +43,11 @@ async function recordOf(registry: JobRegistry, id: string): Promise<JobRecord | 
 }
 
 /** A run for `calls` under `key`: a new submission, or the job that already holds the key. */
-export async function runForKey(key: string, calls: PreparedCall[], options: Omit<RunOptions, 'jobId' | 'key' | 'fingerprint'>): Promise<JobRun> {
+export async function runForKey(key: string, calls: PreparedCall[], options: Omit<RunOptions, 'jobId' | 'key' | 'fingerprint'>): Promise<CallRun> {
   const registry = await currentRegistry();
   const fingerprint = fingerprintOf(calls);
   const { info } = calls[0]!;
-  const fresh = (jobId: string) => new JobRun(calls, { ...options, jobId, key, fingerprint });
+  const fresh = (jobId: string) => new CallRun(calls, { ...options, jobId, key, fingerprint });
   for (let tries = 0; tries < 20; tries++) {
     const jobId = newJobId();
     if (await registry.claimKey(key, jobId)) return fresh(jobId);
@@ -63,7 +63,7 @@ export async function runForKey(key: string, calls: PreparedCall[], options: Omi
       }
       if (reusable(record)) {
         log('key %s: reusing job %s (%s)', key, record.id, record.state);
-        return JobRun.attach(record, options.signal ? { signal: options.signal } : {});
+        return CallRun.attach(record, options.signal ? { signal: options.signal } : {});
       }
       log('key %s: job %s ended %s; submitting again', key, record.id, record.state);
     }

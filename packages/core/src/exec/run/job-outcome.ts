@@ -19,10 +19,10 @@ import {
   TimeLimitError,
   TransportError,
   type ClustrixErrorOptions,
-} from '../errors.js';
+} from '../../errors.js';
 import { registeredById } from '@clustrix/wire';
-import type { JobRef, TaskStatus } from '../scheduler/contract.js';
-import type { Transport } from '../transport/contract.js';
+import type { JobRef, KillPatterns, TaskStatus } from '../../scheduler/contract.js';
+import type { Transport } from '../../transport/contract.js';
 import { decodeError } from '@clustrix/wire';
 import { jobFiles, type CheckpointFile, type ErrorFile, type ResultFile } from '@clustrix/wire';
 import { deserialize, type SerializedValue } from '@clustrix/wire';
@@ -56,6 +56,8 @@ export interface CollectContext {
   time?: string | number;
   /** Give results as plain JSON (superjson's `json` part) instead of rebuilding them (the CLI, which has no user classes). */
   raw?: boolean;
+  /** The scheduler's words for a memory or time-limit kill in a job's stderr (Scheduler.killPatterns). */
+  killPatterns?: KillPatterns;
 }
 
 const STDERR_TAIL_BYTES = 4000;
@@ -82,19 +84,11 @@ function tailLines(text: string | undefined): string | undefined {
   return lines.slice(-STDERR_TAIL_LINES).join('\n');
 }
 
-const MEMORY_KILL = [
-  /exceeded (?:job )?memory limit.*/i, // slurmstepd (JobAcctGatherParams=OverMemoryKill, cgroups)
-  /oom[-_ ]kill.*/i, // kernel / cgroup OOM killer, Kubernetes OOMKilled
-  /JavaScript heap out of memory.*/, // Node's own heap limit (the local scheduler's `memory`)
-  /PBS: job killed: p?v?mem \S+ exceeded limit.*/, // PBS Pro / Torque MoM
-];
+/** V8's words when the runner's heap is full: the runner is core's, so on every scheduler (local `memory`, SGE's h_vmem ulimit). */
+export const NODE_HEAP_KILL = /JavaScript heap out of memory.*/;
 
-const TIME_KILL = [
-  /\*\*\* JOB \S+ ON \S+ CANCELLED AT \S+ DUE TO TIME LIMIT.*/, // slurmstepd (also under PBS's SLURM wrappers, whose qstat cannot say why)
-  /PBS: job killed: walltime \S+ exceeded limit.*/, // PBS Pro / Torque MoM
-];
-
-function firstLine(patterns: readonly RegExp[], stderrTail: string | undefined): string | undefined {
+/** The first line of `stderrTail` that one of `patterns` finds (trimmed), if any. */
+export function killLine(patterns: readonly RegExp[], stderrTail: string | undefined): string | undefined {
   if (!stderrTail) return undefined;
   for (const re of patterns) {
     const m = re.exec(stderrTail);
@@ -102,12 +96,6 @@ function firstLine(patterns: readonly RegExp[], stderrTail: string | undefined):
   }
   return undefined;
 }
-
-/** The stderr line that says the job was killed for memory, if any. */
-export const memoryKillLine = (stderrTail: string | undefined) => firstLine(MEMORY_KILL, stderrTail);
-
-/** The stderr line that says the job was killed at its time limit, if any. */
-export const timeLimitLine = (stderrTail: string | undefined) => firstLine(TIME_KILL, stderrTail);
 
 /** What every error about this job carries: ids, the scheduler's state, the exit code, the item. */
 function jobDetails(ctx: CollectContext, status: TaskStatus, index: number | undefined, exitCode: number | undefined): ClustrixErrorOptions {
@@ -121,6 +109,7 @@ function jobDetails(ctx: CollectContext, status: TaskStatus, index: number | und
   };
 }
 
+/** How a job (or array task `index`) ended, from its folder; `status` is what the scheduler says of it. */
 export async function collectOutcome(ctx: CollectContext, index: number | undefined, status: TaskStatus): Promise<Outcome> {
   const dir = ctx.ref.jobDir;
   const paths = [jobFiles.result(index), jobFiles.error(index), jobFiles.exitCode(index), jobFiles.checkpoint(index)].map((f) => `${dir}/${f}`);
@@ -132,18 +121,7 @@ export async function collectOutcome(ctx: CollectContext, index: number | undefi
   }
   const [resultBuf, errorBuf, codeBuf, checkpointBuf] = paths.map((p) => files.get(p));
   const jobLabel = `job ${ctx.ref.jobId}${index === undefined ? '' : ` item ${index}`}`;
-  if (errorBuf) {
-    const file = JSON.parse(errorBuf.toString('utf8')) as ErrorFile;
-    const enc = file.error;
-    const Cls = enc.clustrix ? CORE_ERRORS[enc.className] : await lookupErrorClass(ctx.moduleFile, enc.className);
-    const error = decodeError(enc, {
-      lookup: () => Cls,
-      banner: `[clustrix] thrown in ${jobLabel} on ${file.host} (${ctx.scheduler}); called at:`,
-      ...(ctx.localFrames ? { localFrames: ctx.localFrames } : {}),
-      details: { jobId: ctx.ref.jobId, schedulerJobId: ctx.ref.schedulerJobId, scope: ctx.scheduler, ...(index !== undefined ? { index } : {}) },
-    });
-    return { ok: false, error };
-  }
+  if (errorBuf) return { ok: false, error: await rebuildError(ctx, index, jobLabel, JSON.parse(errorBuf.toString('utf8')) as ErrorFile) };
   if (resultBuf) {
     const file = JSON.parse(resultBuf.toString('utf8')) as ResultFile;
     return { ok: true, value: ctx.raw ? file.value.json : deserialize(file.value) };
@@ -157,41 +135,51 @@ export async function collectOutcome(ctx: CollectContext, index: number | undefi
     );
     return { ok: false, error, checkpoint: { state: file.state, trigger: file.trigger } };
   }
-  const stderrPath = `${dir}/${jobFiles.stderr(index)}`;
+  return { ok: false, error: await unreportedEnd(ctx, index, jobLabel, status, exitCode) };
+}
+
+/** The error the method threw, rebuilt here with its class when that class can be found. */
+async function rebuildError(ctx: CollectContext, index: number | undefined, jobLabel: string, file: ErrorFile): Promise<Error> {
+  const enc = file.error;
+  const Cls = enc.clustrix ? CORE_ERRORS[enc.className] : await lookupErrorClass(ctx.moduleFile, enc.className);
+  return decodeError(enc, {
+    lookup: () => Cls,
+    banner: `[clustrix] thrown in ${jobLabel} on ${file.host} (${ctx.scheduler}); called at:`,
+    ...(ctx.localFrames ? { localFrames: ctx.localFrames } : {}),
+    details: { jobId: ctx.ref.jobId, schedulerJobId: ctx.ref.schedulerJobId, scope: ctx.scheduler, ...(index !== undefined ? { index } : {}) },
+  });
+}
+
+/** A job that ended without a result or an error: the error its state, exit code and stderr explain. */
+async function unreportedEnd(ctx: CollectContext, index: number | undefined, jobLabel: string, status: TaskStatus, exitCode: number | undefined): Promise<Error> {
+  const stderrPath = `${ctx.ref.jobDir}/${jobFiles.stderr(index)}`;
   const stderr = (await ctx.transport.readFiles([stderrPath], { tailBytes: STDERR_TAIL_BYTES }).catch(() => new Map())).get(stderrPath);
   const stderrTail = tailLines(stderr?.toString('utf8'));
   const details: ClustrixErrorOptions = { ...jobDetails(ctx, status, index, exitCode), ...(stderrTail ? { stderrTail } : {}) };
   const sched = `${ctx.scheduler} ${ctx.ref.schedulerJobId}`;
   // A memory kill often leaves only a signal and the scheduler's (or Node's) words in stderr.
-  const oom = status.state === 'completed' ? undefined : memoryKillLine(details.stderrTail);
+  const oom = status.state === 'completed' ? undefined : killLine([...(ctx.killPatterns?.memory ?? []), NODE_HEAP_KILL], details.stderrTail);
   // A scheduler that cannot say why a job ended (PBS's SLURM wrappers) still leaves the kill in stderr.
-  const overtime = oom || status.state === 'completed' || status.state === 'timeout' ? undefined : timeLimitLine(details.stderrTail);
+  const overtime = oom || status.state === 'completed' || status.state === 'timeout' ? undefined : killLine(ctx.killPatterns?.time ?? [], details.stderrTail);
   const why = oom ? `: ${oom}` : overtime ? `: ${overtime}` : status.reason ? `: ${status.reason}` : '';
   const state = details.schedulerState;
   switch (oom ? 'out_of_memory' : overtime ? 'timeout' : status.state) {
     case 'timeout':
-      return { ok: false, error: new TimeLimitError(`${jobLabel} (${sched}) exceeded its time limit${ctx.time !== undefined ? ` of ${ctx.time}` : ''} (${state})${why}. Raise \`time\``, details) };
+      return new TimeLimitError(`${jobLabel} (${sched}) exceeded its time limit${ctx.time !== undefined ? ` of ${ctx.time}` : ''} (${state})${why}. Raise \`time\``, details);
     case 'out_of_memory':
-      return { ok: false, error: new OutOfMemoryError(`${jobLabel} (${sched}) ran out of memory (${state})${why}. Raise \`memory\``, details) };
+      return new OutOfMemoryError(`${jobLabel} (${sched}) ran out of memory (${state})${why}. Raise \`memory\``, details);
     case 'cancelled':
-      return { ok: false, error: new CancelledError(`${jobLabel} (${sched}) was cancelled (${state})${why}`, details) };
+      return new CancelledError(`${jobLabel} (${sched}) was cancelled (${state})${why}`, details);
     case 'node_fail':
-      return { ok: false, error: new NodeFailError(`${jobLabel} (${sched}) failed because its node failed (${state})${why}`, details) };
+      return new NodeFailError(`${jobLabel} (${sched}) failed because its node failed (${state})${why}`, details);
     case 'preempted':
-      return { ok: false, error: new PreemptedError(`${jobLabel} (${sched}) was preempted (${state})${why}`, details) };
+      return new PreemptedError(`${jobLabel} (${sched}) was preempted (${state})${why}`, details);
     case 'lost':
-      return { ok: false, error: new JobLostError(`${jobLabel} (${sched}) is gone${why}`, details) };
-    default: {
+      return new JobLostError(`${jobLabel} (${sched}) is gone${why}`, details);
+    default:
       if (exitCode !== undefined && exitCode !== 0 && !Number.isNaN(exitCode)) {
-        return {
-          ok: false,
-          error: new JobFailedError(`${jobLabel} (${sched}) exited with code ${exitCode} before reporting a result (${state})${why}`, details),
-        };
+        return new JobFailedError(`${jobLabel} (${sched}) exited with code ${exitCode} before reporting a result (${state})${why}`, details);
       }
-      return {
-        ok: false,
-        error: new JobLostError(`${jobLabel} (${sched}) ended (${state}) without writing a result or an error${why}`, details),
-      };
-    }
+      return new JobLostError(`${jobLabel} (${sched}) ended (${state}) without writing a result or an error${why}`, details);
   }
 }

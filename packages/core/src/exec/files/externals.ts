@@ -7,12 +7,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BundleError } from '../errors.js';
-import type { ExternalPackage } from '../ship/native-externals.js';
-import type { Transport } from '../transport/contract.js';
-import { PICK_HASHER, StagingChecker, stagingChecker, TREE_DIGEST } from '../transport/staging-trust.js';
-import { logger } from '../util/debug.js';
-import { sha256 } from '../util/hash.js';
+import { BundleError } from '../../errors.js';
+import type { JobOptions } from '../../options.js';
+import type { Bundle } from '../../ship/bundler.js';
+import type { ExternalPackage } from '../../ship/native-externals.js';
+import type { Transport } from '../../transport/contract.js';
+import { PICK_HASHER, StagingChecker, stagingChecker, TREE_DIGEST } from '../../transport/staging-trust.js';
+import { logger } from '../../util/debug.js';
+import { sha256 } from '../../util/hash.js';
+import { preparationScript } from './node-check.js';
 
 const log = logger('deps');
 
@@ -112,4 +115,12 @@ async function install(transport: Transport, remoteRoot: string, plan: DepsPlan,
     );
   }
   return dir;
+}
+
+/** Install the bundle's external packages on the cluster (once per lockfile hash); the folder the bundle goes into. */
+export async function stageExternals(transport: Transport, remoteRoot: string, bundle: Bundle, moduleFile: string, options: JobOptions): Promise<string | undefined> {
+  if (transport.sharesFilesystem) return undefined; // resolved from this machine's node_modules
+  const plan = depsPlan(bundle.externals, moduleFile);
+  if (!plan) return undefined;
+  return ensureRemoteDeps(transport, remoteRoot, plan, preparationScript(options), options.nodePath ?? 'node');
 }

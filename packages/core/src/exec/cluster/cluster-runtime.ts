@@ -3,14 +3,15 @@
  * stager. Built on first use and reused by every call to that cluster.
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../config/issues.js';
-import { clusterProfileShape, type ClusterProfile } from '../config/schema.js';
-import { ConfigError } from '../errors.js';
-import type { Scheduler, SchedulerFactory } from '../scheduler/contract.js';
-import { loadSchedulerFactory } from '../scheduler/load.js';
-import type { Transport } from '../transport/contract.js';
-import { LocalTransport } from '../transport/local.js';
-import { Stager } from './stager.js';
+import { parseOrThrow } from '../../config/issues.js';
+import { clusterProfileShape, type ClusterProfile } from '../../config/schema.js';
+import { ConfigError } from '../../errors.js';
+import type { Scheduler, SchedulerFactory } from '../../scheduler/contract.js';
+import { loadSchedulerFactory } from '../../scheduler/load.js';
+import type { Transport } from '../../transport/contract.js';
+import { LocalTransport } from '../../transport/local.js';
+import { currentInstance } from '../../util/instance-state.js';
+import { Stager } from '../files/stager.js';
 import { Watcher } from './watcher.js';
 
 export interface ClusterRuntime {
@@ -23,7 +24,9 @@ export interface ClusterRuntime {
   remoteRoot: string;
 }
 
-const runtimes = new Map<string, Promise<ClusterRuntime>>();
+/** The current Clustrix instance's cluster runtimes, by name and profile. */
+const RUNTIMES = Symbol('cluster runtimes');
+const runtimes = () => currentInstance().slot(RUNTIMES, () => new Map<string, Promise<ClusterRuntime>>());
 
 /** Hook for the SSH transport (registered by transport/ssh when it is loaded). */
 type TransportFactory = (profile: ClusterProfile, clusterName: string) => Promise<Transport>;
@@ -36,7 +39,7 @@ async function transportFor(name: string, profile: ClusterProfile, factory: Sche
   if (factory.createTransport) return factory.createTransport(profile);
   if (!profile.host) return new LocalTransport();
   if (!sshTransportFactory) {
-    const mod = await import('../transport/ssh/index.js');
+    const mod = await import('../../transport/ssh/index.js');
     sshTransportFactory = mod.createSshTransport;
   }
   return sshTransportFactory(profile, name);
@@ -63,11 +66,12 @@ export function validateProfileForScheduler(name: string, profile: ClusterProfil
 
 export function clusterRuntime(name: string, profile: ClusterProfile): Promise<ClusterRuntime> {
   const key = `${name}\0${JSON.stringify(profile)}`;
-  let p = runtimes.get(key);
+  const built = runtimes();
+  let p = built.get(key);
   if (!p) {
     p = build(name, profile);
-    runtimes.set(key, p);
-    p.catch(() => runtimes.delete(key));
+    built.set(key, p);
+    p.catch(() => built.delete(key));
   }
   return p;
 }
@@ -90,16 +94,17 @@ async function build(name: string, profile: ClusterProfile): Promise<ClusterRunt
 
 /** The runtime of a configured cluster (default: the default cluster), as calls use it. */
 export async function getCluster(name?: string): Promise<ClusterRuntime> {
-  const { currentConfig } = await import('../config/current.js');
-  const { resolveCall } = await import('../config/resolve.js');
+  const { currentConfig } = await import('../../config/current.js');
+  const { resolveCall } = await import('../../config/resolve.js');
   const resolved = resolveCall((await currentConfig()).merged, {}, name ? { cluster: name } : {});
   return clusterRuntime(resolved.clusterName, resolved.profile);
 }
 
-/** Close every cluster's connections and watchers (call before exiting a long-lived process). */
-export async function closeClusters(): Promise<void> {
-  const all = [...runtimes.values()];
-  runtimes.clear();
+/** Close every cluster's connections and watchers of the current instance (call before exiting a long-lived process). */
+export async function shutdown(): Promise<void> {
+  const built = runtimes();
+  const all = [...built.values()];
+  built.clear();
   await Promise.all(
     all.map(async (p) => {
       try {

@@ -4,21 +4,14 @@
  * value that cannot cross fails now, before anything is bundled or submitted.
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../config/issues.js';
-import { SerializationError } from '../errors.js';
-import { callKeySchema, jobOptionsSchema, type CallOptions } from '../options.js';
-import type { CallInfo } from '../runtime/decorator.js';
+import { parseOrThrow } from '../../config/issues.js';
+import { SerializationError } from '../../errors.js';
+import { callKeySchema, jobOptionsSchema, type CallOptions } from '../../options.js';
+import type { CallInfo } from '../../runtime/decorator.js';
 import { instanceState, serialize, type SerializedValue } from '@clustrix/wire';
+import type { PreparedCall } from '../run/prepared-call.js';
 
-export interface PreparedCall {
-  info: CallInfo;
-  options: CallOptions;
-  args: SerializedValue;
-  /** Serialized own state of `this` (instance methods). */
-  instance?: SerializedValue;
-  /** The caller's stack frames, shown under a remote error's stack. */
-  localFrames: string;
-}
+export type { PreparedCall } from '../run/prepared-call.js';
 
 export function validateCallOptions(options: CallOptions, source: string): void {
   const { signal: _signal, key, ...rest } = options;

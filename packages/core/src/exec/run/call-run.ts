@@ -1,32 +1,29 @@
 /**
- * One job, end to end. Submitted here: resolve options → check the scheduler can honour them →
- * record the job in the registry → bundle → stage → submit; then the supervisor watches, collects,
- * retries and resumes until every item has its outcome. Attached (`JobRun.attach`): the job was
- * submitted by another process; only the supervising part runs. A single call is a run of one item;
- * a fan-out is one run whose items become one array job.
+ * One run of a call (or of a fan-out's calls, as one array job), as its caller follows it — the
+ * caller's side; the node's side is the runner's `runJob`. Submitted here in three stages: resolve
+ * (resolve-run.ts: options, cluster, what the scheduler honours), record (run-record.ts: the registry
+ * entry before anything is submitted), submit (first-attempt.ts: bundle, stage, submit); then the
+ * supervisor watches, collects, retries and resumes until every item has its outcome. Attached
+ * (`CallRun.attach`): the job was submitted by another process; only the supervising part runs.
  */
-import { resolve } from 'node:path';
-import { currentConfig } from '../config/current.js';
-import { resolveCall } from '../config/resolve.js';
-import { CancelledError, ConfigError, JobLostError } from '../errors.js';
-import { checkpointLeadSeconds, RESOURCE_KEYS, type CallOptions, type JobOptions, type ResourceKey } from '../options.js';
-import { parseTime } from '../resources/parse.js';
-import { currentRegistry } from '../registry/index.js';
-import { currentAttempt, newJobRecord, type JobRecord, type RecordState } from '../registry/record.js';
-import type { JobRegistry } from '../registry/store.js';
-import { isTerminal, type JobRef, type JobState, type JobStatus } from '../scheduler/contract.js';
-import { moduleFileOf } from '../ship/locate.js';
-import { onAbort } from '../util/abort.js';
-import { logger } from '../util/debug.js';
-import { emitJobEvent } from '../api/events.js';
-import { clusterRuntime, type ClusterRuntime } from './cluster.js';
-import type { Outcome } from './collect.js';
-import { deferred, type Deferred } from './deferred.js';
+import { CancelledError, JobLostError } from '../../errors.js';
+import { currentRegistry } from '../../registry/index.js';
+import { currentAttempt, type JobRecord, type RecordState } from '../../registry/record.js';
+import type { JobRegistry } from '../../registry/store.js';
+import { isTerminal, type JobRef, type JobState, type JobStatus } from '../../scheduler/contract.js';
+import { onAbort } from '../../util/abort.js';
+import { logger } from '../../util/debug.js';
+import { currentInstance } from '../../util/instance-state.js';
+import { deferred, type Deferred } from '../../util/deferred.js';
+import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
+import { OutputsGate } from '../files/outputs.js';
+import { runtimeForRecord, waitUntilSubmitted } from './attach-record.js';
+import { emitJobEvent } from './events.js';
 import { submitFirstAttempt } from './first-attempt.js';
-import { OutputsGate } from './job-run-extras.js';
-import type { PreparedCall } from './prepare.js';
-import { effectiveCheckpoints } from './retry-policy.js';
-import { runtimeForRecord, settleOutputsAndCleanup, waitUntilSubmitted } from './run-attach.js';
+import type { Outcome } from './job-outcome.js';
+import type { PreparedCall } from './prepared-call.js';
+import { resolveRun, type ResolvedRun } from './resolve-run.js';
+import { cleanupJobFolders, createRunRecord, recordNotSubmitted, recordSubmission, type Submission } from './run-record.js';
 import { Supervisor } from './supervisor.js';
 
 const log = logger('run');
@@ -56,17 +53,11 @@ export interface RunState {
   lastStatus?: JobStatus;
 }
 
-function setKeys(options: JobOptions): ResourceKey[] {
-  return RESOURCE_KEYS.filter((k) => {
-    const v = options[k];
-    return v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
-  });
-}
-
 /** Runs of this process that are not over, by job id: attaching to one of them (a `key` used twice, `attach(id)` here) shares it. */
-const live = new Map<string, JobRun>();
+const LIVE = Symbol('live runs');
+const liveRuns = () => currentInstance().slot(LIVE, () => new Map<string, CallRun>());
 
-export class JobRun {
+export class CallRun {
   readonly items: Deferred<unknown>[];
   readonly state: RunState = { state: 'preparing' };
   private cancelRequested = false;
@@ -88,6 +79,7 @@ export class JobRun {
     this.items = Array.from({ length: attachTo ? (attachTo.items ?? 1) : calls.length }, () => deferred<unknown>());
     this.unsettled = this.items.length;
     if (!options.raw) {
+      const live = liveRuns();
       live.set(options.jobId, this);
       void this.done.then(() => {
         if (live.get(options.jobId) === this) live.delete(options.jobId);
@@ -98,10 +90,10 @@ export class JobRun {
   }
 
   /** Follow a job another process submitted (or this one, earlier): its record from the registry. */
-  static attach(record: JobRecord, options: { signal?: AbortSignal; raw?: boolean } = {}): JobRun {
-    const running = options.raw ? undefined : live.get(record.id);
+  static attach(record: JobRecord, options: { signal?: AbortSignal; raw?: boolean } = {}): CallRun {
+    const running = options.raw ? undefined : liveRuns().get(record.id);
     if (running) return running;
-    return new JobRun(
+    return new CallRun(
       [],
       { jobId: record.id, array: record.items !== undefined, ...(options.signal ? { signal: options.signal } : {}), ...(options.raw ? { raw: true } : {}) },
       record,
@@ -146,100 +138,52 @@ export class JobRun {
     if (state !== 'preparing' && state !== 'submitting') this.options.onState?.(state);
   }
 
+  /** Resolve, record, submit; then supervise. */
   private async execute(): Promise<void> {
     const first = this.calls[0]!;
-    const { info } = first;
     if (this.options.signal?.aborted) throw this.cancelledError();
-    const config = (await currentConfig()).merged;
-    const resolved = resolveCall(config, info.options as JobOptions, stripCallOnly(first.options));
-    this.state.cluster = resolved.clusterName;
-    const rt = await clusterRuntime(resolved.clusterName, resolved.profile);
-    this.state.runtime = rt;
-    const options: JobOptions = { ...resolved.options };
-    const unsupported = setKeys(options).filter((k) => !rt.scheduler.supports.has(k));
-    if (unsupported.length) {
-      throw new ConfigError(
-        `the ${rt.scheduler.name} scheduler of cluster '${rt.name}' cannot honour ${unsupported.map((k) => `\`${k}\``).join(', ')}; ` +
-          `it honours ${[...rt.scheduler.supports].join(', ')}. Remove the option or run on a cluster that supports it`,
-        { scope: rt.scheduler.name, keyPath: unsupported[0]! },
-      );
-    }
-    const hasCheckpoint = !info.isStatic && typeof (info.cls as unknown as { prototype: Record<string, unknown> }).prototype.checkpoint === 'function';
-    options.checkpoints = effectiveCheckpoints(options, hasCheckpoint);
-    const lead = checkpointLeadSeconds(options);
-    const time = options.time !== undefined ? parseTime(options.time) : undefined;
-    const where = moduleFileOf(info.cls);
-    if (options.outputs?.length) this.outputs = new OutputsGate(options.outputs);
-    if (options.outputs?.length) options.outputDir = resolve(options.outputDir ?? process.cwd());
-
+    const resolved = await resolveRun(first, this.state);
+    if (resolved.options.outputs?.length) this.outputs = new OutputsGate(resolved.options.outputs);
     const registry = await currentRegistry();
-    let record = newJobRecord({
-      id: this.jobId,
-      cluster: rt.name,
-      scheduler: rt.scheduler.name,
-      profile: resolved.profile,
-      options,
-      target: { className: info.cls.name, method: info.method, static: info.isStatic, module: where.file },
-      ...(this.options.key ? { key: this.options.key } : {}),
-      ...(this.options.fingerprint ? { fingerprint: this.options.fingerprint } : {}),
-      ...(this.options.array ? { items: this.calls.length } : {}),
-      ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),
-    });
-    await registry.create(record);
-    const fail = (err: unknown) =>
-      registry
-        .update(this.jobId, (r) => {
-          r.state = this.cancelRequested ? 'cancelled' : 'failed';
-          r.endedAt = new Date().toISOString();
-          r.reason = String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 500);
-          r.outcome = { succeeded: 0, failed: this.items.length, error: { name: (err as Error)?.name ?? 'Error', message: r.reason } };
-        })
-        .catch(() => undefined);
-
-    let attempt;
-    try {
-      attempt = await submitFirstAttempt({
-        rt,
-        calls: this.calls,
-        jobId: this.jobId,
-        array: this.options.array,
-        ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),
-        options,
-        where,
-        cacheDir: config.cacheDir,
-        checkpoint: lead !== undefined,
-        ...(lead !== undefined && time !== undefined ? { checkpointTimer: time - lead } : {}),
-        checkCancelled: () => {
-          if (this.cancelRequested || this.options.signal?.aborted) throw this.cancelledError();
-        },
-        onSubmitting: () => this.setState('submitting'),
-      });
-    } catch (err) {
-      await fail(err);
+    const items = this.options.array ? this.calls.length : undefined;
+    const { jobId, concurrency, key, fingerprint } = this.options;
+    let record = await createRunRecord(registry, { jobId, items, concurrency, key, fingerprint }, first, resolved);
+    const submission = await this.submit(resolved).catch(async (err: unknown) => {
+      await recordNotSubmitted(registry, jobId, this.items.length, err, this.cancelRequested);
       throw err;
-    }
-    const { ref, jobDir, command, inputs } = attempt;
-    const tops = [...new Set(inputs.map((i) => i.rel.split('/')[0]!))];
-    this.inputRels = inputs.map((i) => i.rel);
-    record =
-      (await registry
-        .update(this.jobId, (r) => {
-          r.attempts = [{ n: 0, jobId: this.jobId, jobDir, ref, submittedAt: new Date().toISOString() }];
-          r.state = 'pending';
-          r.submittedAt = new Date().toISOString();
-          r.command = command;
-          if (tops.length) r.inputs = tops;
-        })
-        .catch((err: unknown) => {
-          log('cannot record the submission of %s: %s', this.jobId, (err as Error).message);
-          return undefined;
-        })) ?? { ...record, attempts: [{ n: 0, jobId: this.jobId, jobDir, ref }], command, state: 'pending' };
+    });
+    this.inputRels = submission.inputs;
+    record = await recordSubmission(registry, record, submission);
+    const { rt } = resolved;
+    const { ref } = submission;
     this.state.ref = ref;
     this.setState('pending');
     this.submitted.resolve(ref);
-    emitJobEvent({ type: 'submitted', jobId: this.jobId, cluster: rt.name, scheduler: rt.scheduler.name, schedulerJobId: ref.schedulerJobId, attempt: 0, ...(this.options.array ? { items: this.calls.length } : {}) });
-    log('submitted %s as %s %s on %s', this.jobId, rt.scheduler.name, ref.schedulerJobId, rt.name);
-    await this.supervise(rt, registry, record, where.file);
+    emitJobEvent({ type: 'submitted', jobId, cluster: rt.name, scheduler: rt.scheduler.name, schedulerJobId: ref.schedulerJobId, attempt: 0, ...(items !== undefined ? { items } : {}) });
+    log('submitted %s as %s %s on %s', jobId, rt.scheduler.name, ref.schedulerJobId, rt.name);
+    await this.supervise(rt, registry, record, resolved.where.file);
+  }
+
+  /** Bundle, stage and submit the first attempt (stopping if the run is cancelled meanwhile). */
+  private async submit(resolved: ResolvedRun): Promise<Submission> {
+    const lead = resolved.checkpointLead;
+    const attempt = await submitFirstAttempt({
+      rt: resolved.rt,
+      calls: this.calls,
+      jobId: this.jobId,
+      array: this.options.array,
+      ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),
+      options: resolved.options,
+      where: resolved.where,
+      cacheDir: resolved.cacheDir,
+      checkpoint: lead !== undefined,
+      ...(lead !== undefined && resolved.time !== undefined ? { checkpointTimer: resolved.time - lead } : {}),
+      checkCancelled: () => {
+        if (this.cancelRequested || this.options.signal?.aborted) throw this.cancelledError();
+      },
+      onSubmitting: () => this.setState('submitting'),
+    });
+    return { ref: attempt.ref, jobDir: attempt.jobDir, command: attempt.command, inputs: attempt.inputs.map((i) => i.rel) };
   }
 
   private async attached(record: JobRecord): Promise<void> {
@@ -281,11 +225,26 @@ export class JobRun {
     try {
       const final = await sup.run();
       this.state.state = final.state;
-      await settleOutputsAndCleanup(rt, registry, final, this.outputs, this.inputRels);
+      await this.fetchOutputs(rt, final);
+      await cleanupJobFolders(rt, registry, final);
     } finally {
       this.finished.resolve();
     }
     await Promise.all(this.pendingItems);
+  }
+
+  /** Fetch `outputs` from every attempt's folder; the items wait for it (OutputsGate). */
+  private async fetchOutputs(rt: ClusterRuntime, record: JobRecord): Promise<void> {
+    const jobDirs = record.attempts.filter((a) => a.ref).map((a) => a.jobDir);
+    if (!this.outputs || !jobDirs.length) return;
+    await this.outputs.fetch(rt.transport, {
+      jobId: record.id,
+      jobDirs,
+      outputDir: record.options.outputDir ?? process.cwd(),
+      succeeded: record.state === 'completed',
+      // attached: the inputs' top-level names from the record
+      inputs: this.inputRels ?? (record.inputs ?? []).flatMap((t) => [t, `${t}/**`]),
+    });
   }
 
   /** Settle an item; the last one waits until the record is final (a script may exit right after). */
@@ -310,9 +269,4 @@ export class JobRun {
     if (!this.supervisor) return { state: this.state.state === 'submitting' ? 'submitting' : 'preparing' };
     return this.supervisor.status();
   }
-}
-
-function stripCallOnly(options: CallOptions): JobOptions {
-  const { signal: _s, key: _k, ...rest } = options;
-  return rest;
 }

@@ -11,7 +11,7 @@
  */
 import './polyfill.js';
 import { parseOrThrow } from './config/issues.js';
-import { dispatchCall } from './exec/dispatch.js';
+import { dispatchCall } from './exec/call/dispatch.js';
 import { jobOptionsSchema, type JobOptions } from './options.js';
 import { makeClusterDecorator } from './runtime/decorator.js';
 import { captureDefinitionSite } from './ship/definition-site.js';

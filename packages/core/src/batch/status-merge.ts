@@ -1,0 +1,75 @@
+/**
+ * One job's status in a batch scheduler's round trip: what the scheduler reports, merged with what the
+ * job folder holds. The folder says when a job is done and its exit code; the scheduler's word says why
+ * a job ended without one.
+ */
+import { aggregateTaskStatus } from '../scheduler/aggregate.js';
+import { isTerminal, type JobRef, type JobStatus, type TaskStatus } from '../scheduler/contract.js';
+import type { SchedulerReport } from './dialect.js';
+import type { FolderMarkers } from './round-trip.js';
+
+type ReportWord = { schedulerState: string; state: TaskStatus['state']; reason?: string; guessed?: boolean };
+
+/**
+ * Reads a signal exit (code > 128) the report does not explain: the task (`undefined` for a single
+ * job), the code, the report; undefined to classify it from the exit code (see SignalExits).
+ */
+export type SignalExitReader = (task: number | undefined, code: number, report: ReportWord | undefined) => TaskStatus | undefined;
+
+function fromExit(code: number, report?: ReportWord, signalExit?: SignalExitReader, task?: number, signalReport: ReportWord | undefined = report): TaskStatus {
+  // The scheduler's word explains an abnormal end better than the bare exit code (unless it only guessed).
+  if (report && !report.guessed && isTerminal(report.state) && report.state !== 'completed' && report.state !== 'failed') {
+    return { state: report.state, schedulerState: report.schedulerState, exitCode: code, ...(report.reason ? { reason: report.reason } : {}) };
+  }
+  const explained = code > 128 ? signalExit?.(task, code, signalReport) : undefined;
+  if (explained) return explained;
+  // The job ended by its own exit code: a scheduler word that is not final yet (RUNNING, SGE's `t`/`r`) is stale and
+  // would mislead whoever reads the error's schedulerState, so it says EXITED then.
+  const word = report && isTerminal(report.state) ? report.schedulerState : 'EXITED';
+  return { state: code === 0 ? 'completed' : 'failed', schedulerState: word, exitCode: code };
+}
+
+function fromReport(r: { state: TaskStatus['state']; schedulerState: string; reason?: string; exitCode?: number }): TaskStatus {
+  return {
+    state: r.state,
+    schedulerState: r.schedulerState,
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+  };
+}
+
+/** One job's status from what the scheduler reports and what its folder holds. */
+export function mergeBatchStatus(ref: JobRef, report: SchedulerReport | undefined, marker: Pick<FolderMarkers, 'exitCode' | 'tasks'> | undefined, signalExit?: SignalExitReader): JobStatus {
+  if (ref.count === undefined) {
+    if (marker?.exitCode !== undefined) return fromExit(marker.exitCode, report, signalExit);
+    return report ? fromReport(report) : { state: 'unknown' };
+  }
+  const tasks = new Map<number, TaskStatus>();
+  let unknown = 0;
+  for (let i = 0; i < ref.count; i++) {
+    const code = marker?.tasks.get(i);
+    const t = report?.tasks?.get(i);
+    if (code !== undefined) tasks.set(i, fromExit(code, t, signalExit, i, t ?? (report && !report.tasks ? report : undefined)));
+    else if (t) tasks.set(i, fromReport(t));
+    else if (report && !report.tasks) tasks.set(i, fromReport(report));
+    else {
+      unknown++;
+      tasks.set(i, { state: 'unknown' });
+    }
+  }
+  if (unknown === ref.count && !report) return { state: 'unknown', tasks };
+  const all = [...tasks.values()];
+  const agg = aggregateTaskStatus(all.map((t) => (t.state === 'unknown' ? { ...t, state: report ? 'pending' : 'unknown' } : t)));
+  return { ...agg, tasks };
+}
+
+/**
+ * A job Clustrix asked to cancel that then ended `failed` or `lost` (the scheduler's word for a killed
+ * job, e.g. PBS's exit status of a deleted job) ended because of the cancel.
+ */
+export function asCancelled(status: JobStatus): JobStatus {
+  const one = (t: TaskStatus): TaskStatus =>
+    t.state === 'failed' || t.state === 'lost' ? { ...t, state: 'cancelled', reason: `cancelled by Clustrix${t.reason ? `; ${t.reason}` : ''}` } : t;
+  const tasks = status.tasks ? new Map([...status.tasks].map(([i, t]) => [i, one(t)] as const)) : undefined;
+  return { ...one(status), ...(tasks ? { tasks } : {}) };
+}
