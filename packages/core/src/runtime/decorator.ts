@@ -52,52 +52,56 @@ function isAsyncFunction(fn: unknown): boolean {
   return typeof fn === 'function' && (fn as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === 'AsyncFunction';
 }
 
+/** Refuses a decorator placement a cluster node cannot call: not a method, private or symbol-named, not async. */
+function checkPlacement(value: unknown, context: DecoratorContext, name: string, where: string): void {
+  if (context.kind !== 'method') {
+    throw new DefinitionError(
+      `@cluster is on ${KIND_WORDS[context.kind] ?? context.kind} ${where}; it runs async methods only. ` +
+        `Put it on an async method, e.g. \`@cluster() async ${name || 'run'}(...) {...}\``,
+    );
+  }
+  if (context.private || typeof context.name === 'symbol') {
+    throw new DefinitionError(
+      `@cluster is on the ${context.private ? 'private' : 'symbol-named'} method ${where}; a cluster node calls the method by name, so give it a public string name`,
+    );
+  }
+  if (!isAsyncFunction(value)) {
+    const gen = (value as { [Symbol.toStringTag]?: string })?.[Symbol.toStringTag];
+    throw new DefinitionError(
+      `@cluster is on ${gen === 'AsyncGeneratorFunction' ? 'the async generator' : 'the non-async method'} ${where}; ` +
+        `a remote call is awaited, so declare it \`async ${name}(...)\` returning the result`,
+    );
+  }
+}
+
+/** Records the method's options on the class (context.metadata) and registers the class when it is initialised. */
+function recordMethod(context: DecoratorContext, name: string, options: Record<string, unknown>, site: DefinitionSite | undefined): void {
+  const metadata = context.metadata as Record<symbol, unknown> | undefined;
+  if (metadata) {
+    if (!Object.prototype.hasOwnProperty.call(metadata, CLUSTRIX_METADATA)) {
+      metadata[CLUSTRIX_METADATA] = { ...(site ? { site } : {}), methods: {} } satisfies ClassRecord;
+    }
+    (metadata[CLUSTRIX_METADATA] as ClassRecord).methods[name] = { static: context.static, options };
+  }
+  const isStatic = context.static;
+  context.addInitializer(function (this: unknown) {
+    const cls = (isStatic ? this : (this as object).constructor) as AnyClass;
+    // A subclass constructed here inherits the method but may live in another module: no module for it.
+    const own = Object.prototype.hasOwnProperty.call(cls, Symbol.metadata) && (cls as unknown as Record<symbol, unknown>)[Symbol.metadata] === metadata;
+    register(cls, site && own ? { module: site.file } : {});
+  });
+}
+
 export function makeClusterDecorator<O extends object = Record<string, unknown>>(hooks: DecoratorHooks) {
-  function decorate(
-    value: unknown,
-    context: DecoratorContext,
-    options: Record<string, unknown>,
-  ): unknown {
+  function decorate(value: unknown, context: DecoratorContext, options: Record<string, unknown>): unknown {
     const site = hooks.site?.();
     const name = typeof context.name === 'symbol' ? context.name.toString() : String(context.name ?? '');
     const where = `${name ? `'${name}'` : 'a class'}${describeSite(site)}`;
-    if (context.kind !== 'method') {
-      throw new DefinitionError(
-        `@cluster is on ${KIND_WORDS[context.kind] ?? context.kind} ${where}; it runs async methods only. ` +
-          `Put it on an async method, e.g. \`@cluster() async ${name || 'run'}(...) {...}\``,
-      );
-    }
-    if (context.private || typeof context.name === 'symbol') {
-      throw new DefinitionError(
-        `@cluster is on the ${context.private ? 'private' : 'symbol-named'} method ${where}; a cluster node calls the method by name, so give it a public string name`,
-      );
-    }
-    if (!isAsyncFunction(value)) {
-      const gen = (value as { [Symbol.toStringTag]?: string })?.[Symbol.toStringTag];
-      throw new DefinitionError(
-        `@cluster is on ${gen === 'AsyncGeneratorFunction' ? 'the async generator' : 'the non-async method'} ${where}; ` +
-          `a remote call is awaited, so declare it \`async ${name}(...)\` returning the result`,
-      );
-    }
+    checkPlacement(value, context, name, where);
     hooks.validateOptions?.(options, `@cluster options on ${where}`);
-    const metadata = context.metadata as Record<symbol, unknown> | undefined;
-    let record: ClassRecord | undefined;
-    if (metadata) {
-      if (!Object.prototype.hasOwnProperty.call(metadata, CLUSTRIX_METADATA)) {
-        metadata[CLUSTRIX_METADATA] = { ...(site ? { site } : {}), methods: {} } satisfies ClassRecord;
-      }
-      record = metadata[CLUSTRIX_METADATA] as ClassRecord;
-      record.methods[name] = { static: context.static, options };
-    }
+    recordMethod(context, name, options, site);
     const original = value as (...a: unknown[]) => Promise<unknown>;
     const isStatic = context.static;
-    context.addInitializer(function (this: unknown) {
-      const cls = (isStatic ? this : (this as object).constructor) as AnyClass;
-      // A subclass constructed here inherits the method but may live in another module: no module for it.
-      const own =
-        Object.prototype.hasOwnProperty.call(cls, Symbol.metadata) && (cls as unknown as Record<symbol, unknown>)[Symbol.metadata] === metadata;
-      register(cls, site && own ? { module: site.file } : {});
-    });
     const wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {
       if (isInJob()) return original.apply(this, args);
       try {
