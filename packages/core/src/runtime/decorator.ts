@@ -53,7 +53,7 @@ function isAsyncFunction(fn: unknown): boolean {
 }
 
 /** Refuses a decorator placement a cluster node cannot call: not a method, private or symbol-named, not async. */
-function checkPlacement(value: unknown, context: DecoratorContext, name: string, where: string): void {
+function checkPlacement(value: unknown, context: DecoratorContext, name: string, where: string): asserts context is ClassMethodDecoratorContext {
   if (context.kind !== 'method') {
     throw new DefinitionError(
       `@cluster is on ${KIND_WORDS[context.kind] ?? context.kind} ${where}; it runs async methods only. ` +
@@ -75,7 +75,7 @@ function checkPlacement(value: unknown, context: DecoratorContext, name: string,
 }
 
 /** Records the method's options on the class (context.metadata) and registers the class when it is initialised. */
-function recordMethod(context: DecoratorContext, name: string, options: Record<string, unknown>, site: DefinitionSite | undefined): void {
+function recordMethod(context: ClassMethodDecoratorContext, name: string, options: Record<string, unknown>, site: DefinitionSite | undefined): void {
   const metadata = context.metadata as Record<symbol, unknown> | undefined;
   if (metadata) {
     if (!Object.prototype.hasOwnProperty.call(metadata, CLUSTRIX_METADATA)) {
