@@ -15,7 +15,7 @@ import { logger } from '../util/debug.js';
 import type { BatchDialect, BatchJobSpec, SchedulerReport } from './dialect.js';
 import { DEFAULT_EXPLAIN_GRACE_MS, explainedReport, SignalExits, standIn, vanishedJobs } from './explain.js';
 import { CANCEL_MARKER, parseRoundTrip, roundTripScript, type RoundTripResult } from './round-trip.js';
-import { asCancelled, mergeBatchStatus, type SignalExitReader } from './status-merge.js';
+import { asCancelled, endJustGuessed, mergeBatchStatus, type SignalExitReader } from './status-merge.js';
 import { argvToShell, quoteWord } from '../transport/shell-quote.js';
 
 export const JOB_SCRIPT = 'job.sh';
@@ -156,7 +156,9 @@ export class BatchScheduler implements Scheduler {
         const last = this.lastReports.get(id);
         if (last) reports.set(id, last);
       }
-    } else {
+    }
+    const previous = new Map(this.lastReports);
+    if (!rt.skipped) {
       this.lastReports.clear();
       for (const [id, r] of reports) this.lastReports.set(id, r);
     }
@@ -164,7 +166,12 @@ export class BatchScheduler implements Scheduler {
     for (const ref of refs) {
       const signalExit: SignalExitReader = (task, code, report) =>
         this.signalExits.read(`${ref.schedulerJobId}${task === undefined ? '' : `[${task}]`}`, code, report, cancelRequested(ref), !rt.skipped);
-      const merged = mergeBatchStatus(ref, reports.get(ref.schedulerJobId), rt.markers.get(ref.jobDir), signalExit);
+      const report = reports.get(ref.schedulerJobId);
+      if (!rt.skipped && endJustGuessed(ref, report, previous.get(ref.schedulerJobId), rt.markers.get(ref.jobDir))) {
+        result.set(ref.jobId, { state: 'unknown' });
+        continue;
+      }
+      const merged = mergeBatchStatus(ref, report, rt.markers.get(ref.jobDir), signalExit);
       result.set(ref.jobId, cancelRequested(ref) ? asCancelled(merged) : merged);
     }
     this.signalExits.prune(new Set(ids), refs.length * 2 + 100);

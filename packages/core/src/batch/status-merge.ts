@@ -73,3 +73,16 @@ export function asCancelled(status: JobStatus): JobStatus {
   const tasks = status.tasks ? new Map([...status.tasks].map(([i, t]) => [i, one(t)] as const)) : undefined;
   return { ...one(status), ...(tasks ? { tasks } : {}) };
 }
+
+/**
+ * A single job the scheduler has just begun to report ended without saying how (`guessed`: PBS's wrappers
+ * over SLURM show no exit status), while its folder has no exit code yet. Its exit code and the kill line the
+ * scheduler writes into stderr can land just after the state flips (seen: qdel through the wrappers), so such
+ * an end is held back for one round trip — reported `unknown`, which the watcher tolerates — and read with
+ * whatever the folder holds by then. Only a job seen active on the previous round trip is held: a one-off
+ * status query (a new process, `clustrix status`) reads the end at once.
+ */
+export function endJustGuessed(ref: JobRef, report: SchedulerReport | undefined, previous: SchedulerReport | undefined, marker: Pick<FolderMarkers, 'exitCode'> | undefined): boolean {
+  if (ref.count !== undefined || marker?.exitCode !== undefined) return false;
+  return report?.guessed === true && isTerminal(report.state) && previous !== undefined && !isTerminal(previous.state);
+}
