@@ -3,6 +3,7 @@
  * the API server's defaulting of Jobs and Pods, deletion with the garbage collector's propagation
  * (Orphan / Background; Foreground is treated as Background), and hooks for the fake kubelet.
  */
+import { schemaCauses } from './schema.js';
 import { clone, now, ObjectStore, type KubeObject } from './store.js';
 import { validate } from './validate.js';
 
@@ -40,6 +41,13 @@ export interface PodTerminator {
   terminate(pod: KubeObject, graceSeconds: number): void;
 }
 
+/** The API server's 422 for an object it refuses: a Status with reason Invalid and one cause per problem. */
+export function invalid(resource: string, name: string | undefined, causes: string[]): ApiError {
+  const kind = RESOURCES[resource]!.kind;
+  const details = { name, kind: resource, causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c, field: c.split(':')[0] })) };
+  return new ApiError(422, 'Invalid', `${kind} "${name ?? ''}" is invalid: ${causes.join(', ')}`, details);
+}
+
 export function withKind(resource: string, o: KubeObject): KubeObject {
   const info = RESOURCES[resource]!;
   return { apiVersion: info.apiVersion, kind: info.kind, ...o };
@@ -63,15 +71,12 @@ export class FakeCluster {
 
   create(resource: string, ns: string, body: KubeObject): KubeObject {
     this.requireNamespace(ns);
-    const info = RESOURCES[resource]!;
     const o = clone(body);
     o.metadata = { ...(o.metadata ?? {}), namespace: ns } as KubeObject['metadata'];
     if (!o.metadata.name && o.metadata.generateName) o.metadata.name = `${o.metadata.generateName}${Math.random().toString(36).slice(2, 7)}`;
     delete o.status;
-    const causes = validate(resource, o);
-    if (causes.length) {
-      throw new ApiError(422, 'Invalid', `${info.kind} "${o.metadata.name ?? ''}" is invalid: ${causes.join(', ')}`, { name: o.metadata.name, kind: resource });
-    }
+    const causes = [...validate(resource, o), ...schemaCauses(withKind(resource, o))];
+    if (causes.length) throw invalid(resource, o.metadata.name, causes);
     if (this.store.get(resource, ns, o.metadata.name)) {
       throw new ApiError(409, 'AlreadyExists', `${resource} "${o.metadata.name}" already exists`, { name: o.metadata.name, kind: resource });
     }
