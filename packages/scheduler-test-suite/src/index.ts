@@ -8,6 +8,11 @@
  * It checks: a call, a throw, an exit code, a cancel, an array map with results in order (one job),
  * batched status (one query per cycle for every outstanding job), a time limit, and an option the
  * scheduler cannot honour being rejected before anything is submitted.
+ *
+ * It also runs in the unit tests (`pnpm test`), against fakes: `setup` starts what the scheduler talks
+ * to and returns the profile keys pointing at it (schedulers-kubernetes/test/conformance.test.ts, the
+ * fake API server; core/test/conformance-batch.test.ts, a fake batch system on local files). A case a
+ * fake cannot give is named in `skip` with the reason, and is reported skipped with it.
  */
 import { afterAll, beforeAll, describe, expect, test as jestTest } from '@jest/globals';
 import { mkdtempSync, chmodSync } from 'node:fs';
