@@ -11,6 +11,7 @@ import { renderJob, runLabels, runNames } from '../src/manifest.js';
 import { readSettings } from '../src/options.js';
 import { renderPayloadObject, type PayloadPlan } from '../src/payload.js';
 import { FakeKubeApiServer } from './fake/index.js';
+import { until } from './helpers.js';
 import { fieldPath, schemaCauses, watchEventCauses } from './fake/schema.js';
 
 const NS = 'schema';
@@ -121,10 +122,14 @@ describe('the fake refuses what the API server refuses: 422, a Status with reaso
     expect(fake.list('jobs', NS)).toHaveLength(before);
   });
 
-  test('the same Job, unbroken, is created', async () => {
+  test('the same Job, unbroken, is created; the Events about it and its pod are served, and pass too', async () => {
     const created = await api.batch.createNamespacedJob({ namespace: NS, body: job({ cpus: 1 }) as never });
     expect(created.metadata?.uid).toBeTruthy();
+    const reasons = async () => (await api.core.listNamespacedEvent({ namespace: NS })).items.map((e) => `${e.involvedObject.kind} ${e.reason}`);
+    await until('the pod to be scheduled', () => fake.list('events', NS).some((e) => e.reason === 'Scheduled'));
+    expect(await reasons()).toEqual(expect.arrayContaining(['Job SuccessfulCreate', 'Pod Scheduled']));
     await api.batch.deleteNamespacedJob({ name: created.metadata!.name!, namespace: NS, propagationPolicy: 'Background' });
+    expect(fake.drift).toEqual([]);
   });
 
   test('a patch whose result has a field the schema does not know (patch bodies reach the wire as written)', async () => {

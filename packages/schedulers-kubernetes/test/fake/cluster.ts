@@ -3,6 +3,7 @@
  * the API server's defaulting of Jobs and Pods, deletion with the garbage collector's propagation
  * (Orphan / Background; Foreground is treated as Background), and hooks for the fake kubelet.
  */
+import { randomBytes } from 'node:crypto';
 import { schemaCauses } from './schema.js';
 import { clone, now, ObjectStore, type KubeObject } from './store.js';
 import { validate } from './validate.js';
@@ -18,6 +19,7 @@ export const RESOURCES: Record<string, ResourceInfo> = {
   secrets: { apiVersion: 'v1', kind: 'Secret' },
   persistentvolumeclaims: { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
   jobs: { apiVersion: 'batch/v1', kind: 'Job' },
+  events: { apiVersion: 'v1', kind: 'Event' },
 };
 
 export type Propagation = 'Orphan' | 'Background' | 'Foreground';
@@ -85,6 +87,26 @@ export class FakeCluster {
       if (resource === 'jobs') defaultJob(stored);
       if (resource === 'pods') defaultPod(stored);
       if (resource === 'persistentvolumeclaims') stored.status = { phase: 'Bound' };
+    });
+  }
+
+  /** A core/v1 Event about `resource`'s object, as a controller or the kubelet records one (`kubectl describe` shows them). */
+  recordEvent(resource: string, about: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void {
+    const ns = about.metadata.namespace ?? 'default';
+    const at = now();
+    const info = RESOURCES[resource]!;
+    this.create('events', ns, {
+      metadata: { name: `${about.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
+      involvedObject: { apiVersion: info.apiVersion, kind: info.kind, name: about.metadata.name, namespace: ns, uid: about.metadata.uid, resourceVersion: about.metadata.resourceVersion },
+      type,
+      reason,
+      message,
+      source: { component },
+      reportingComponent: component,
+      reportingInstance: component,
+      firstTimestamp: at,
+      lastTimestamp: at,
+      count: 1,
     });
   }
 

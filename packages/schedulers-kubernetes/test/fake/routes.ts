@@ -1,7 +1,7 @@
 /**
  * FAKE (test only). The REST surface of FakeKubeApiServer, in the real JSON:
  *
- *   /api/v1/namespaces/{ns}/{pods|configmaps|secrets|persistentvolumeclaims}[/{name}]
+ *   /api/v1/namespaces/{ns}/{pods|configmaps|secrets|persistentvolumeclaims|events}[/{name}]
  *   /api/v1/namespaces/{ns}/pods/{name}/log?container=&tailLines=&limitBytes=
  *   /apis/batch/v1/namespaces/{ns}/jobs[/{name}]
  *
@@ -87,7 +87,7 @@ function jsonPatch(target: KubeObject, ops: Array<{ op: string; path: string; va
 export async function route(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const { cluster } = ctx;
   const m =
-    /^\/api\/v1\/namespaces\/([^/]+)\/(pods|configmaps|secrets|persistentvolumeclaims)(?:\/([^/]+)(\/log)?)?$/.exec(url.pathname) ??
+    /^\/api\/v1\/namespaces\/([^/]+)\/(pods|configmaps|secrets|persistentvolumeclaims|events)(?:\/([^/]+)(\/log)?)?$/.exec(url.pathname) ??
     /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/(jobs)(?:\/([^/]+))?()$/.exec(url.pathname);
   if (!m) {
     if (url.pathname === '/version') return sendJson(res, 200, { major: '1', minor: '33', gitVersion: 'v1.33.0-fake' });
