@@ -12,7 +12,7 @@ import { readSettings } from '../src/options.js';
 import { renderPayloadObject, type PayloadPlan } from '../src/payload.js';
 import { FakeKubeApiServer } from './fake/index.js';
 import { until } from './helpers.js';
-import { fieldPath, schemaCauses, watchEventCauses } from './fake/schema.js';
+import { deleteOptionsCauses, fieldPath, schemaCauses, watchEventCauses } from './fake/schema.js';
 
 const NS = 'schema';
 const ROOT = '/clustrix/.clustrix';
@@ -105,6 +105,10 @@ describe("the scheduler's objects against the official schemas (before the clien
     expect(schemaCauses({ apiVersion: 'apps/v1', kind: 'Deployment' })).toEqual(['kind: Invalid value: "apps/v1/Deployment": the fake knows no schema for it']);
     expect(watchEventCauses({ type: 'CHANGED', object: { apiVersion: 'v1', kind: 'Status', metadata: {} } })).toEqual(['type: Unsupported value: "CHANGED"']);
     expect(fieldPath('/a~1b/items/0/x')).toBe('a/b.items[0].x');
+    expect(deleteOptionsCauses({ propagationPolicy: 'Later', gracePeriod: 1, gracePeriodSeconds: '5' })).toEqual({
+      decode: ['gracePeriod: Invalid value: 1: unknown field "gracePeriod"', 'gracePeriodSeconds: Invalid value: "5": must be number'],
+      invalid: ['propagationPolicy: Unsupported value: "Later": supported values: "Foreground", "Background", "Orphan"'],
+    });
   });
 });
 
@@ -138,6 +142,13 @@ describe('the fake refuses what the API server refuses: 422, a Status with reaso
     const err = await api.core.patchNamespacedConfigMap({ name: 'patched', namespace: NS, body: patch }).catch((e: unknown) => e);
     expect(statusOf(err)).toMatchObject({ kind: 'Status', code: 422, reason: 'Invalid', message: expect.stringContaining('unknown field "spec"') });
     expect(fake.get('configmaps', NS, 'patched')).not.toHaveProperty('spec');
+  });
+
+  test('a delete whose DeleteOptions are invalid is a 422, and deletes nothing', async () => {
+    await api.core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'kept' }, data: { a: '1' } } });
+    const err = await api.core.deleteNamespacedConfigMap({ name: 'kept', namespace: NS, body: { propagationPolicy: 'Sometimes' } }).catch((e: unknown) => e);
+    expect(statusOf(err)).toMatchObject({ kind: 'Status', code: 422, reason: 'Invalid', message: expect.stringContaining('propagationPolicy: Unsupported value: "Sometimes"') });
+    expect(fake.get('configmaps', NS, 'kept')).toBeDefined();
   });
 });
 

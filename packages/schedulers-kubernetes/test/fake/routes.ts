@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, RESOURCES, invalid, withKind, type FakeCluster, type Propagation } from './cluster.js';
 import { sendChecked, sendJson, status } from './answer.js';
 import type { FakeKubelet } from './kubelet.js';
-import { schemaCauses } from './schema.js';
+import { deleteOptionsCauses, schemaCauses } from './schema.js';
 import { parseLabelSelector } from './selectors.js';
 import { clone, type KubeObject } from './store.js';
 import { validate } from './validate.js';
@@ -143,6 +143,9 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
   }
   if (method === 'DELETE') {
     const opts = ((await body(req)) ?? {}) as { propagationPolicy?: Propagation; gracePeriodSeconds?: number };
+    const refused = deleteOptionsCauses(opts);
+    if (refused.decode.length) throw new ApiError(400, 'BadRequest', `error decoding DeleteOptions: ${refused.decode.join(', ')}`);
+    if (refused.invalid.length) throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: ${refused.invalid.join(', ')}`, { group: 'meta.k8s.io', kind: 'DeleteOptions' });
     const policy = (q.get('propagationPolicy') as Propagation | null) ?? opts.propagationPolicy;
     const grace = q.get('gracePeriodSeconds') ?? opts.gracePeriodSeconds;
     const deleted = cluster.delete(resource, ns, name, policy, grace === undefined || grace === null ? undefined : Number(grace));

@@ -154,3 +154,16 @@ export function watchEventCauses(e: { type?: unknown; object?: unknown }): strin
   else out.push(...schemaCauses(e.object).map((c) => `object.${c}`));
   return out;
 }
+
+/**
+ * Problems of a DELETE body (meta/v1 DeleteOptions; apiVersion and kind may be left out). `decode`: unknown fields
+ * and wrong types, which the API server answers 400 BadRequest; `invalid`: values it answers 422 Invalid.
+ */
+export function deleteOptionsCauses(o: unknown): { decode: string[]; invalid: string[] } {
+  const decode: string[] = [];
+  unknownFields(o, 'V1DeleteOptions', '', decode, true);
+  const p = (o as { propagationPolicy?: unknown }).propagationPolicy;
+  const policies = ['Foreground', 'Background', 'Orphan'];
+  const invalid = p === undefined || policies.includes(String(p)) ? [] : [`propagationPolicy: Unsupported value: ${JSON.stringify(p)}: supported values: ${policies.map((v) => `"${v}"`).join(', ')}`];
+  return { decode, invalid };
+}
