@@ -21,6 +21,7 @@ async function startFakeApiServer() {
 describeConformance({
   title: 'kubernetes conformance (fake API server)',
   scheduler,
+  // remoteRoot is the pods' path (the suite would otherwise give a folder of this machine, for local schedulers).
   profile: { scheduler: 'kubernetes', remoteRoot: '~/.clustrix' },
   setup: startFakeApiServer,
   unsupported: { partition: 'gpu' },
