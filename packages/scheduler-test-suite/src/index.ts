@@ -8,8 +8,13 @@
  * It checks: a call, a throw, an exit code, a cancel, an array map with results in order (one job),
  * batched status (one query per cycle for every outstanding job), a time limit, and an option the
  * scheduler cannot honour being rejected before anything is submitted.
+ *
+ * It also runs in the unit tests (`pnpm test`), against fakes: `setup` starts what the scheduler talks
+ * to and returns the profile keys pointing at it (schedulers-kubernetes/test/conformance.test.ts, the
+ * fake API server; core/test/conformance-batch.test.ts, a fake batch system on local files). A case a
+ * fake cannot give is named in `skip` with the reason, and is reported skipped with it.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test as jestTest } from '@jest/globals';
 import { mkdtempSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +56,17 @@ export interface ConformanceOptions {
   outstanding?: number;
   /** Per-test timeout, ms (default 120 s). */
   timeoutMs?: number;
+  /**
+   * Starts what the scheduler talks to before the suite (e.g. a fake API server) and returns the profile
+   * keys that point at it, merged over `profile`; `teardown` runs after the suite.
+   */
+  setup?: () => Promise<{ profile?: Record<string, unknown>; teardown?: () => Promise<void> }>;
+  /** Cases this scheduler cannot pass here, by title, each with the reason (they are skipped, saying it). */
+  skip?: Partial<Record<ConformanceCase, string>>;
 }
+
+/** The cases of the suite, by the name `skip` takes. */
+export type ConformanceCase = 'call' | 'throw' | 'exit' | 'cancel' | 'array' | 'batched-status';
 
 export function describeConformance(options: ConformanceOptions): void {
   const name = options.title ?? `${String(options.profile.scheduler)} conformance`;
@@ -60,32 +75,39 @@ export function describeConformance(options: ConformanceOptions): void {
     const root = mkdtempSync(join(tmpdir(), 'clustrix-conformance-'));
     chmodSync(root, 0o755);
     const jobs = new ConformanceJobs('conformance');
+    let teardown: (() => Promise<void>) | undefined;
+    const test = caseRunner(options.skip ?? {});
 
-    beforeAll(() => {
+    beforeAll(async () => {
       if (options.scheduler) registerScheduler(options.scheduler);
-      const profile = { ...options.profile };
+      const started = await options.setup?.();
+      teardown = started?.teardown;
+      const profile = { ...options.profile, ...(started?.profile ?? {}) };
       if (!profile.host && !profile.remoteRoot) profile.remoteRoot = join(root, 'remote');
       configure(
         { defaultCluster: 'conformance', cacheDir: join(root, 'cache'), clusters: { conformance: profile as never } },
         { cwd: root, env: {}, home: root, systemDir: join(root, 'etc') },
       );
     });
-    afterAll(() => shutdown());
+    afterAll(async () => {
+      await shutdown();
+      await teardown?.();
+    });
 
-    test('a call returns its result from a job of this scheduler', async () => {
+    test('call', 'a call returns its result from a job of this scheduler', async () => {
       const h = await submit(() => jobs.describe());
       const r = await h.result();
       expect(r).toEqual({ tag: 'conformance', scheduler: options.profile.scheduler, jobId: h.id, index: undefined });
     }, timeout);
 
-    test('a throw comes back as the original class, message and fields', async () => {
+    test('throw', 'a throw comes back as the original class, message and fields', async () => {
       const err = await jobs.fail(7).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConformanceError);
       expect((err as ConformanceError).message).toBe('failed on purpose with 7');
       expect((err as ConformanceError).detail).toEqual({ code: 7 });
     }, timeout);
 
-    test('an exit code comes back as a JobFailedError with the stderr tail', async () => {
+    test('exit', 'an exit code comes back as a JobFailedError with the stderr tail', async () => {
       const err = (await jobs.exit(3).catch((e: unknown) => e)) as JobFailedError;
       expect(err).toBeInstanceOf(JobFailedError);
       expect(err.exitCode).toBe(3);
@@ -93,7 +115,7 @@ export function describeConformance(options: ConformanceOptions): void {
       expect(err.jobId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{8}$/);
     }, timeout);
 
-    test('a cancel ends the job as cancelled', async () => {
+    test('cancel', 'a cancel ends the job as cancelled', async () => {
       const ac = new AbortController();
       const h = await submit(() => jobs.sleep(300), { signal: ac.signal });
       const ref = await h.submitted();
@@ -106,7 +128,7 @@ export function describeConformance(options: ConformanceOptions): void {
       expect(st?.state).toBe('cancelled');
     }, timeout);
 
-    test('an array map: one job, results in input order', async () => {
+    test('array', 'an array map: one job, results in input order', async () => {
       const n = options.arraySize ?? 20;
       const items = Array.from({ length: n }, (_, i) => i);
       const batch = map(items, (x) => jobs.square(x), { progress: false });
@@ -114,7 +136,7 @@ export function describeConformance(options: ConformanceOptions): void {
       expect(batch.jobs).toHaveLength(1);
     }, timeout * 2);
 
-    test('batched status: one status query per cycle covers every outstanding job', async () => {
+    test('batched-status', 'batched status: one status query per cycle covers every outstanding job', async () => {
       const rt = await getCluster('conformance');
       const k = options.outstanding ?? 6;
       const seen: number[] = [];
@@ -141,9 +163,9 @@ export function describeConformance(options: ConformanceOptions): void {
     const tl = options.timeLimit;
     if ('skip' in tl) {
       // eslint-disable-next-line jest/no-disabled-tests -- the reason is given by the scheduler's test file
-      test.skip(`a time limit ends the job with a TimeLimitError (skipped: ${tl.skip})`, () => undefined);
+      jestTest.skip(`a time limit ends the job with a TimeLimitError (skipped: ${tl.skip})`, () => undefined);
     } else {
-      test(
+      jestTest(
         'a time limit ends the job with a TimeLimitError',
         async () => {
           const err = await withOptions({ time: tl.time }, () => jobs.sleep(tl.sleep)).catch((e: unknown) => e);
@@ -157,10 +179,10 @@ export function describeConformance(options: ConformanceOptions): void {
     const unsupported = options.unsupported;
     if ('skip' in unsupported) {
       // eslint-disable-next-line jest/no-disabled-tests -- the reason is given by the scheduler's test file
-      test.skip(`an option the scheduler cannot honour is refused (skipped: ${String(unsupported.skip)})`, () => undefined);
+      jestTest.skip(`an option the scheduler cannot honour is refused (skipped: ${String(unsupported.skip)})`, () => undefined);
       return;
     }
-    test('an option the scheduler cannot honour is refused before anything is submitted', async () => {
+    jestTest('an option the scheduler cannot honour is refused before anything is submitted', async () => {
       const rt = await getCluster('conformance');
       const key = Object.keys(unsupported)[0]!;
       const cycles = rt.watcher.cycles;
@@ -171,4 +193,14 @@ export function describeConformance(options: ConformanceOptions): void {
       expect(rt.watcher.outstanding).toBe(0);
     }, timeout);
   });
+}
+
+/** `test` for the cases `skip` may name: a skipped one runs as test.skip with its reason in the title. */
+function caseRunner(skip: Partial<Record<ConformanceCase, string>>) {
+  return (name: ConformanceCase, title: string, fn: () => Promise<void>, timeout: number): void => {
+    const reason = skip[name];
+    // eslint-disable-next-line jest/no-disabled-tests -- the reason is given by the scheduler's test file
+    if (reason) jestTest.skip(`${title} (skipped: ${reason})`, () => undefined);
+    else jestTest(title, fn, timeout);
+  };
 }

@@ -37,6 +37,12 @@ function under(path: string, dir: string): boolean {
 export class KubeTransport implements Transport {
   readonly kind = 'kubernetes';
   readonly sharesFilesystem = false;
+  /**
+   * Runs no command: pods share no shell with this machine. Core must not call `exec` on a transport
+   * without this capability (`inputs`, `outputs`, `externals` and the staging check need it); until its
+   * contract says so, `exec` is here only to refuse with the reason.
+   */
+  readonly canExec = false;
   private readonly files = new Map<string, StoredFile>();
   private readonly dirs = new Set<string>();
   private readonly local = new LocalTransport();
@@ -67,6 +73,7 @@ export class KubeTransport implements Transport {
     return posix.join(v.localPath, posix.relative(v.podRoot, p));
   }
 
+  /** Not offered (`canExec` is false): refuses, naming what to do instead. */
   async exec(argv: readonly string[]): Promise<ExecResult> {
     throw new TransportError(
       `the kubernetes scheduler cannot run commands on the cluster (asked to run ${argv[0] ?? 'nothing'}${argv[3] ? ` for ${argv[3]}` : ''}), ` +

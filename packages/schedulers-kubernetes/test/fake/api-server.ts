@@ -7,16 +7,21 @@
  * every pod's command as a local process (see kubelet.ts for what is and is not emulated).
  *
  * Every request is recorded in `requests`, so tests can count what a client asked (no polling).
+ * Held to the real API (schema.ts): a create or patch whose object the official OpenAPI schemas
+ * refuse gets the API server's 422 Invalid; an answer of the fake's own that they refuse is recorded
+ * in `drift` and makes `close()` throw, so drift on either side fails the test that saw it.
+ * Watches follow the documented semantics (watch.ts): resourceVersion, 410 Gone, bookmarks.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeCluster } from './cluster.js';
+import { ApiError, FakeCluster } from './cluster.js';
 import { FakeJobController } from './job-controller.js';
 import { FakeKubelet } from './kubelet.js';
 import { FakePodScheduler, type FakeNode } from './pod-scheduler.js';
-import { route, sendError, type RouteContext } from './routes.js';
+import { sendError } from './answer.js';
+import { route, type RouteContext } from './routes.js';
 import type { KubeObject } from './store.js';
 
 export interface RecordedRequest {
@@ -40,6 +45,8 @@ export interface FakeKubeOptions {
   pullBackOffMs?: number;
   /** How often the fake kubelet samples a pod's memory. Default 50 ms. */
   memorySampleMs?: number;
+  /** How often a watch that allows bookmarks gets a BOOKMARK event. Default 60 s (about the API server's). */
+  bookmarkEveryMs?: number;
 }
 
 function defaultUnpullable(image: string): boolean {
@@ -54,6 +61,9 @@ export class FakeKubeApiServer {
   readonly kubelet: FakeKubelet;
   private readonly controller: FakeJobController;
   private readonly watches = new Set<() => void>();
+  private readonly bookmarks = new Set<() => void>();
+  /** Answers of the fake that the official schemas refused (each was sent as a 500 instead). */
+  readonly drift: string[] = [];
   private server: Server | undefined;
   url = '';
 
@@ -77,7 +87,14 @@ export class FakeKubeApiServer {
 
   static async start(options: FakeKubeOptions): Promise<FakeKubeApiServer> {
     const fake = new FakeKubeApiServer(options);
-    const ctx: RouteContext = { cluster: fake.cluster, kubelet: fake.kubelet, watches: fake.watches };
+    const ctx: RouteContext = {
+      cluster: fake.cluster,
+      kubelet: fake.kubelet,
+      watches: fake.watches,
+      bookmarks: fake.bookmarks,
+      drift: fake.drift,
+      bookmarkEveryMs: options.bookmarkEveryMs ?? 60_000,
+    };
     fake.server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       fake.requests.push({
@@ -87,19 +104,11 @@ export class FakeKubeApiServer {
         watch: url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1',
         at: Date.now(),
       });
-      if (req.headers.authorization !== `Bearer ${fake.token}`) {
-        res.writeHead(401, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }));
-        return;
-      }
+      if (req.headers.authorization !== `Bearer ${fake.token}`) return sendError(res, new ApiError(401, 'Unauthorized', 'Unauthorized'), fake.drift);
       const verb = fake.forbidden(req.method ?? 'GET', url.pathname);
-      if (verb) {
-        res.writeHead(403, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: verb, reason: 'Forbidden', code: 403 }));
-        return;
-      }
+      if (verb) return sendError(res, new ApiError(403, 'Forbidden', verb), fake.drift);
       route(ctx, req, res, url).catch((err: unknown) => {
-        if (!res.headersSent) sendError(res, err);
+        if (!res.headersSent) sendError(res, err, fake.drift);
         else res.end();
       });
     });
@@ -174,6 +183,11 @@ export class FakeKubeApiServer {
     for (const end of [...this.watches]) end();
   }
 
+  /** Send a BOOKMARK (the store's newest resourceVersion) on every open watch that allows bookmarks. */
+  sendBookmarks(): void {
+    for (const bookmark of [...this.bookmarks]) bookmark();
+  }
+
   /** Node-pressure eviction of a running pod (status.reason Evicted, DisruptionTarget condition). */
   evictPod(namespace: string, name: string, message = 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 50Mi.'): void {
     this.kubelet.evict(namespace, name, message);
@@ -184,8 +198,10 @@ export class FakeKubeApiServer {
     this.kubelet.close();
     this.dropWatches();
     const server = this.server;
-    if (!server) return;
-    server.closeAllConnections?.();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) {
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    if (this.drift.length) throw new Error(`FakeKubeApiServer drifted from the official Kubernetes schemas:\n${this.drift.join('\n')}`);
   }
 }

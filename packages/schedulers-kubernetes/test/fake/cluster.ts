@@ -3,6 +3,8 @@
  * the API server's defaulting of Jobs and Pods, deletion with the garbage collector's propagation
  * (Orphan / Background; Foreground is treated as Background), and hooks for the fake kubelet.
  */
+import { randomBytes } from 'node:crypto';
+import { schemaCauses } from './schema.js';
 import { clone, now, ObjectStore, type KubeObject } from './store.js';
 import { validate } from './validate.js';
 
@@ -17,6 +19,7 @@ export const RESOURCES: Record<string, ResourceInfo> = {
   secrets: { apiVersion: 'v1', kind: 'Secret' },
   persistentvolumeclaims: { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
   jobs: { apiVersion: 'batch/v1', kind: 'Job' },
+  events: { apiVersion: 'v1', kind: 'Event' },
 };
 
 export type Propagation = 'Orphan' | 'Background' | 'Foreground';
@@ -38,6 +41,13 @@ export interface PodTerminator {
   holds(pod: KubeObject): boolean;
   /** Stop the pod's process within `graceSeconds`, then remove the pod object. */
   terminate(pod: KubeObject, graceSeconds: number): void;
+}
+
+/** The API server's 422 for an object it refuses: a Status with reason Invalid and one cause per problem. */
+export function invalid(resource: string, name: string | undefined, causes: string[]): ApiError {
+  const kind = RESOURCES[resource]!.kind;
+  const details = { name, kind: resource, causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c, field: c.split(':')[0] })) };
+  return new ApiError(422, 'Invalid', `${kind} "${name ?? ''}" is invalid: ${causes.join(', ')}`, details);
 }
 
 export function withKind(resource: string, o: KubeObject): KubeObject {
@@ -63,15 +73,12 @@ export class FakeCluster {
 
   create(resource: string, ns: string, body: KubeObject): KubeObject {
     this.requireNamespace(ns);
-    const info = RESOURCES[resource]!;
     const o = clone(body);
     o.metadata = { ...(o.metadata ?? {}), namespace: ns } as KubeObject['metadata'];
     if (!o.metadata.name && o.metadata.generateName) o.metadata.name = `${o.metadata.generateName}${Math.random().toString(36).slice(2, 7)}`;
     delete o.status;
-    const causes = validate(resource, o);
-    if (causes.length) {
-      throw new ApiError(422, 'Invalid', `${info.kind} "${o.metadata.name ?? ''}" is invalid: ${causes.join(', ')}`, { name: o.metadata.name, kind: resource });
-    }
+    const causes = [...validate(resource, o), ...schemaCauses(withKind(resource, o))];
+    if (causes.length) throw invalid(resource, o.metadata.name, causes);
     if (this.store.get(resource, ns, o.metadata.name)) {
       throw new ApiError(409, 'AlreadyExists', `${resource} "${o.metadata.name}" already exists`, { name: o.metadata.name, kind: resource });
     }
@@ -80,6 +87,26 @@ export class FakeCluster {
       if (resource === 'jobs') defaultJob(stored);
       if (resource === 'pods') defaultPod(stored);
       if (resource === 'persistentvolumeclaims') stored.status = { phase: 'Bound' };
+    });
+  }
+
+  /** A core/v1 Event about `resource`'s object, as a controller or the kubelet records one (`kubectl describe` shows them). */
+  recordEvent(resource: string, about: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void {
+    const ns = about.metadata.namespace ?? 'default';
+    const at = now();
+    const info = RESOURCES[resource]!;
+    this.create('events', ns, {
+      metadata: { name: `${about.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
+      involvedObject: { apiVersion: info.apiVersion, kind: info.kind, name: about.metadata.name, namespace: ns, uid: about.metadata.uid, resourceVersion: about.metadata.resourceVersion },
+      type,
+      reason,
+      message,
+      source: { component },
+      reportingComponent: component,
+      reportingInstance: component,
+      firstTimestamp: at,
+      lastTimestamp: at,
+      count: 1,
     });
   }
 

@@ -236,7 +236,7 @@ export class FakeJobController {
         c.env = [...(c.env ?? []), { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${INDEX_KEY}']` } } }];
       }
     }
-    this.cluster.create('pods', job.metadata.namespace!, {
+    const pod = this.cluster.create('pods', job.metadata.namespace!, {
       metadata: {
         name: '',
         generateName: index !== undefined ? `${name}-${index}-` : `${name}-`,
@@ -246,6 +246,7 @@ export class FakeJobController {
       },
       spec: podSpec,
     });
+    this.cluster.recordEvent('jobs', job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, 'job-controller');
   }
 
   private scheduleTtl(job: KubeObject): void {

@@ -70,15 +70,18 @@ export class FakePodScheduler {
       const ns = pod.metadata.namespace!;
       if (reasons.length === 0) {
         for (const [k, v] of requests(pod)) used.set(k, (used.get(k) ?? 0) + v);
-        this.cluster.store.update('pods', ns, pod.metadata.name, (o) => {
+        const bound = this.cluster.store.update('pods', ns, pod.metadata.name, (o) => {
           (o.spec as PodSpecLike).nodeName = this.node.name;
           this.setScheduled(o, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now() });
         });
+        if (bound) this.cluster.recordEvent('pods', bound, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${pod.metadata.name} to ${this.node.name}`, 'default-scheduler');
       } else {
         const message = `0/1 nodes are available: ${reasons.join(', ')}. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.`;
-        this.cluster.store.update('pods', ns, pod.metadata.name, (o) => {
+        const before = pod.metadata.resourceVersion;
+        const marked = this.cluster.store.update('pods', ns, pod.metadata.name, (o) => {
           this.setScheduled(o, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: now() });
         });
+        if (marked && marked.metadata.resourceVersion !== before) this.cluster.recordEvent('pods', marked, 'Warning', 'FailedScheduling', message, 'default-scheduler');
       }
     }
   }

@@ -1,42 +1,37 @@
 /**
  * FAKE (test only). The REST surface of FakeKubeApiServer, in the real JSON:
  *
- *   /api/v1/namespaces/{ns}/{pods|configmaps|secrets|persistentvolumeclaims}[/{name}]
+ *   /api/v1/namespaces/{ns}/{pods|configmaps|secrets|persistentvolumeclaims|events}[/{name}]
  *   /api/v1/namespaces/{ns}/pods/{name}/log?container=&tailLines=&limitBytes=
  *   /apis/batch/v1/namespaces/{ns}/jobs[/{name}]
  *
  * GET (list, get, `?watch=true` streams of {"type","object"} lines from `resourceVersion`), POST,
  * PATCH (json-patch, merge-patch; strategic-merge handled as merge), DELETE (propagationPolicy,
  * gracePeriodSeconds). Errors are metav1.Status objects with code, reason and message.
+ * Every JSON answer and watch event is checked against the official schemas first (schema.ts): one
+ * that fails is recorded in `drift` and answered with a 500, so the fake's own drift fails a test.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, RESOURCES, withKind, type FakeCluster, type Propagation } from './cluster.js';
+import { ApiError, RESOURCES, invalid, withKind, type FakeCluster, type Propagation } from './cluster.js';
+import { sendChecked, sendJson, status } from './answer.js';
 import type { FakeKubelet } from './kubelet.js';
+import { deleteOptionsCauses, schemaCauses } from './schema.js';
 import { parseLabelSelector } from './selectors.js';
 import { clone, type KubeObject } from './store.js';
-
-const DEFAULT_WATCH_SECONDS = 1800;
+import { validate } from './validate.js';
+import { watch } from './watch.js';
 
 export interface RouteContext {
   cluster: FakeCluster;
   kubelet: FakeKubelet;
   /** How to end each open watch (the server's timeout, a restart, close()). */
   watches: Set<() => void>;
-}
-
-function status(code: number, reason: string, message: string, details?: Record<string, unknown>) {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: code < 400 ? 'Success' : 'Failure', message, reason, ...(details ? { details } : {}), code };
-}
-
-export function sendJson(res: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-export function sendError(res: ServerResponse, err: unknown): void {
-  if (err instanceof ApiError) sendJson(res, err.code, status(err.code, err.reason, err.message, err.details));
-  else sendJson(res, 500, status(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`));
+  /** Open watches that asked for bookmarks: send one now. */
+  bookmarks: Set<() => void>;
+  /** What the fake answered that the official schemas refuse (must stay empty). */
+  drift: string[];
+  /** How often a watch that allows bookmarks gets one. */
+  bookmarkEveryMs: number;
 }
 
 async function body(req: IncomingMessage): Promise<unknown> {
@@ -89,44 +84,10 @@ function jsonPatch(target: KubeObject, ops: Array<{ op: string; path: string; va
   return doc as unknown as KubeObject;
 }
 
-function watch(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, resource: string, ns: string, q: URLSearchParams): void {
-  const matches = parseLabelSelector(q.get('labelSelector'));
-  const rv = q.get('resourceVersion');
-  const store = ctx.cluster.store;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-  const send = (type: string, object: KubeObject) => res.write(`${JSON.stringify({ type, object: withKind(resource, object) })}\n`);
-  const wanted = (o: KubeObject) => o.metadata.namespace === ns && matches(o.metadata.labels);
-  let unsubscribe = () => {};
-  let timer: NodeJS.Timeout | undefined;
-  const end = () => {
-    unsubscribe();
-    clearTimeout(timer);
-    ctx.watches.delete(end);
-    res.end();
-  };
-  ctx.watches.add(end);
-  if (!rv || rv === '0') {
-    for (const o of store.list(resource, ns)) if (wanted(o)) send('ADDED', o);
-  } else {
-    const events = store.since(Number(rv));
-    if (events === 'gone') {
-      res.write(`${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${rv} (${store.resourceVersion})`) })}\n`);
-      return end();
-    }
-    for (const e of events) if (e.resource === resource && wanted(e.object)) send(e.type, e.object);
-  }
-  unsubscribe = store.subscribe((e) => {
-    if (e.resource === resource && wanted(e.object)) send(e.type, e.object);
-  });
-  const seconds = Number(q.get('timeoutSeconds') ?? DEFAULT_WATCH_SECONDS);
-  timer = setTimeout(end, seconds * 1000);
-  req.on('close', end);
-}
-
 export async function route(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const { cluster } = ctx;
   const m =
-    /^\/api\/v1\/namespaces\/([^/]+)\/(pods|configmaps|secrets|persistentvolumeclaims)(?:\/([^/]+)(\/log)?)?$/.exec(url.pathname) ??
+    /^\/api\/v1\/namespaces\/([^/]+)\/(pods|configmaps|secrets|persistentvolumeclaims|events)(?:\/([^/]+)(\/log)?)?$/.exec(url.pathname) ??
     /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/(jobs)(?:\/([^/]+))?()$/.exec(url.pathname);
   if (!m) {
     if (url.pathname === '/version') return sendJson(res, 200, { major: '1', minor: '33', gitVersion: 'v1.33.0-fake' });
@@ -142,9 +103,10 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
       const matches = parseLabelSelector(q.get('labelSelector'));
       const field = /^metadata\.name=(.+)$/.exec(q.get('fieldSelector') ?? '');
       const items = cluster.store.list(resource, ns).filter((o) => matches(o.metadata.labels) && (!field || o.metadata.name === field[1]));
-      return sendJson(res, 200, { kind: listKind(resource), apiVersion: RESOURCES[resource]!.apiVersion, metadata: { resourceVersion: cluster.store.resourceVersion }, items });
+      const list = { kind: listKind(resource), apiVersion: RESOURCES[resource]!.apiVersion, metadata: { resourceVersion: cluster.store.resourceVersion }, items };
+      return sendChecked(res, 200, list, ctx.drift);
     }
-    if (method === 'POST') return sendJson(res, 201, withKind(resource, cluster.create(resource, ns, (await body(req)) as KubeObject)));
+    if (method === 'POST') return sendChecked(res, 201, withKind(resource, cluster.create(resource, ns, (await body(req)) as KubeObject)), ctx.drift);
     throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
   }
   if (log) {
@@ -160,7 +122,7 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
   if (method === 'GET') {
     const o = cluster.store.get(resource, ns, name);
     if (!o) throw notFound();
-    return sendJson(res, 200, withKind(resource, o));
+    return sendChecked(res, 200, withKind(resource, o), ctx.drift);
   }
   if (method === 'PATCH') {
     const patch = await body(req);
@@ -171,20 +133,25 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
     if ((cur as { immutable?: boolean }).immutable && (JSON.stringify(next.data) !== JSON.stringify(cur.data) || JSON.stringify(next.binaryData) !== JSON.stringify(cur.binaryData))) {
       throw new ApiError(422, 'Invalid', `${RESOURCES[resource]!.kind} "${name}" is invalid: data: Forbidden: field is immutable when \`immutable\` is set`);
     }
+    const causes = [...validate(resource, next), ...schemaCauses(withKind(resource, next))];
+    if (causes.length) throw invalid(resource, name, causes);
     const updated = cluster.store.update(resource, ns, name, (o) => {
       for (const k of Object.keys(o)) delete (o as Record<string, unknown>)[k];
       Object.assign(o, next, { metadata: { ...next.metadata, uid: cur.metadata.uid, resourceVersion: cur.metadata.resourceVersion } });
     });
-    return sendJson(res, 200, withKind(resource, updated!));
+    return sendChecked(res, 200, withKind(resource, updated!), ctx.drift);
   }
   if (method === 'DELETE') {
     const opts = ((await body(req)) ?? {}) as { propagationPolicy?: Propagation; gracePeriodSeconds?: number };
+    const refused = deleteOptionsCauses(opts);
+    if (refused.decode.length) throw new ApiError(400, 'BadRequest', `error decoding DeleteOptions: ${refused.decode.join(', ')}`);
+    if (refused.invalid.length) throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: ${refused.invalid.join(', ')}`, { group: 'meta.k8s.io', kind: 'DeleteOptions' });
     const policy = (q.get('propagationPolicy') as Propagation | null) ?? opts.propagationPolicy;
     const grace = q.get('gracePeriodSeconds') ?? opts.gracePeriodSeconds;
     const deleted = cluster.delete(resource, ns, name, policy, grace === undefined || grace === null ? undefined : Number(grace));
     if (!deleted) throw notFound();
-    if (resource === 'pods') return sendJson(res, 200, withKind(resource, deleted));
-    return sendJson(res, 200, status(200, '', '', { name, group: resource === 'jobs' ? 'batch' : '', kind: resource, uid: deleted.metadata.uid }));
+    if (resource === 'pods') return sendChecked(res, 200, withKind(resource, deleted), ctx.drift);
+    return sendChecked(res, 200, status(200, '', '', { name, group: resource === 'jobs' ? 'batch' : '', kind: resource, uid: deleted.metadata.uid }), ctx.drift);
   }
   throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 }
