@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchSchedulerFactory } from '@clustrix/core';
+import { batchSchedulerFactory } from '@clustrix/core/scheduler';
 import { describeConformance } from '@clustrix/scheduler-test-suite';
 import { fakeBatchSystem } from './fixtures/fake-batch-system.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JobOptions, SubmitRequest } from '@clustrix/core';
+import type { JobOptions, SubmitRequest } from '@clustrix/core/scheduler';
 import { connect, type KubeApi } from '../src/client.js';
 import { renderJob, runLabels, runNames } from '../src/manifest.js';
 import { readSettings } from '../src/options.js';
