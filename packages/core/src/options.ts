@@ -75,6 +75,11 @@ export const stagingShape = {
   nodePath: nonEmpty,
   /** What to do with a job folder after the result is read. Default `keep`. */
   cleanup: z.enum(['keep', 'on-success', 'always']),
+  /**
+   * Ended jobs' folders older than this many days are removed by a sweep that runs at most once a day per cluster
+   * (after a call ends); `false`: never. Default 14. Only folders of jobs whose end is proven go (as `clustrix clean`).
+   */
+  retentionDays: z.union([z.number().positive(), z.literal(false)]),
   /** Local files or folders uploaded into the job folder; the method finds them by the same relative path. */
   inputs: z.array(nonEmpty),
   /** Paths or globs (relative to the job folder) fetched back after the job. */

@@ -29,7 +29,7 @@ export async function attachRun(id: string, options: AttachOptions = {}): Promis
   if (record.removedAt && !isActiveRecord(record)) {
     // Nothing to read back: say so, and leave the record as it is.
     throw new ClustrixError(
-      `job ${record.id} (${recordLabel(record)}) ended ${record.state}${record.endedAt ? ` at ${record.endedAt}` : ''}, but its folder was removed by ${record.removedBy === 'cleanup' ? 'its `cleanup` option' : 'clean'} at ${record.removedAt}: its result is gone`,
+      `job ${record.id} (${recordLabel(record)}) ended ${record.state}${record.endedAt ? ` at ${record.endedAt}` : ''}, but its folder was removed by ${REMOVED_BY[record.removedBy ?? 'clean']} at ${record.removedAt}: its result is gone`,
       { scope: record.scheduler, jobId: record.id, ...(currentAttempt(record)?.ref ? { schedulerJobId: currentAttempt(record)!.ref!.schedulerJobId } : {}) },
     );
   }
@@ -62,3 +62,5 @@ function batchOf(run: CallRun): Batch<unknown> {
     { cancel: () => run.cancel(), jobs: () => [new JobHandle(run)] },
   );
 }
+
+const REMOVED_BY = { cleanup: 'its `cleanup` option', clean: 'clean', retention: 'the daily sweep of folders older than `retentionDays`' } as const;

@@ -44,6 +44,7 @@ export const DEFAULT_CONFIG: ClustrixConfig = {
   remoteRoot: '~/.clustrix',
   nodePath: 'node',
   cleanup: 'keep',
+  retentionDays: 14,
 };
 
 const MODULE = 'clustrix';

@@ -86,7 +86,7 @@ export interface JobRecord {
   /** Set by `clustrix clean` (or the `cleanup` option) when the remote folders were removed. */
   removedAt?: string;
   /** What removed them. */
-  removedBy?: 'clean' | 'cleanup';
+  removedBy?: 'clean' | 'cleanup' | 'retention';
   /** Bumped on every write. */
   rev: number;
 }

@@ -23,6 +23,7 @@ import { submitFirstAttempt } from './first-attempt.js';
 import type { Outcome } from './job-outcome.js';
 import type { PreparedCall } from './prepared-call.js';
 import { resolveRun, type ResolvedRun } from './resolve-run.js';
+import { sweepOnSchedule } from './retention.js';
 import { cleanupJobFolders, createRunRecord, recordNotSubmitted, recordSubmission, type Submission } from './run-record.js';
 import { Supervisor } from './supervisor.js';
 
@@ -227,6 +228,7 @@ export class CallRun {
       this.state.state = final.state;
       await this.fetchOutputs(rt, final);
       await cleanupJobFolders(rt, registry, final);
+      void sweepOnSchedule(rt, registry, final.options.retentionDays); // in the background, at most once a day
     } finally {
       this.finished.resolve();
     }
