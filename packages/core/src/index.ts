@@ -11,7 +11,7 @@ export { register, type RegisterOptions } from '@clustrix/wire';
 export { jobEnvironment, isInJob, type JobEnvironment } from '@clustrix/wire';
 export { withOptions, submit } from './api/with-options.js';
 export { map, type MapOptions } from './api/map.js';
-export { Batch, type MapProgress } from './api/batch.js';
+export { Batch, type MapProgress } from './api/map-batch.js';
 export { JobHandle } from './exec/run/job-handle.js';
 export { attach, attachBatch, type AttachOptions } from './api/attach.js';
 export { onJobEvent, type JobEvent, type JobEventListener } from './exec/run/events.js';

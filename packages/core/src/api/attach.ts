@@ -14,7 +14,7 @@ import { ClustrixError } from '../errors.js';
 import { JobHandle } from '../exec/run/job-handle.js';
 import { CallRun } from '../exec/run/call-run.js';
 import { currentAttempt, currentRegistry, isActiveRecord, recordLabel } from '../registry/index.js';
-import { Batch } from './batch.js';
+import { Batch } from './map-batch.js';
 
 export interface AttachOptions {
   /** Results as plain JSON (superjson's `json` part): for tools that do not have the job's classes (the CLI). */

@@ -13,7 +13,7 @@ import { ClustrixError } from '../errors.js';
 import { callContext, currentCallContext, mergeCallOptions, type CallCollector } from '../exec/call/call-context.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import { JobHandle } from '../exec/run/job-handle.js';
-import { Batch, type MapProgress } from './batch.js';
+import { Batch, type MapProgress } from './map-batch.js';
 import { progressBar, wantsProgressBar } from './progress-bar.js';
 import { CallRun } from '../exec/run/call-run.js';
 import { runForKey } from '../exec/call/call-key.js';
@@ -22,8 +22,8 @@ import type { CallOptions } from '../options.js';
 import type { CallInfo } from '../runtime/decorator.js';
 import { newJobId } from '../util/ids.js';
 
-export type { MapProgress } from './batch.js';
-export { Batch } from './batch.js';
+export type { MapProgress } from './map-batch.js';
+export { Batch } from './map-batch.js';
 
 export interface MapOptions extends CallOptions {
   /** At most this many items run at once (an array job's `%K`). */

@@ -2,7 +2,7 @@
  * A progress bar for `map` on a terminal (cli-progress, loaded only when a bar is shown). Off when
  * stderr is not a TTY, when CLUSTRIX_NO_PROGRESS is set, or with `progress: false`.
  */
-import type { MapProgress } from './batch.js';
+import type { MapProgress } from './map-batch.js';
 
 export function wantsProgressBar(option: boolean | undefined, total: number): boolean {
   if (option !== undefined) return option && total > 0;

@@ -7,7 +7,7 @@
  */
 import '../polyfill.js';
 import { ClustrixError } from '../errors.js';
-import { Batch } from '../api/batch.js';
+import { Batch } from '../api/map-batch.js';
 import { makeClusterDecorator } from './decorator.js';
 
 function unavailable(name: string): (...args: unknown[]) => never {
