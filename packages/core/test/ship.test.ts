@@ -56,6 +56,15 @@ describe('bundling', () => {
     writeFileSync(entry, 'export class X {\n  oops(: void {}\n}\n');
     await expect(bundleModule(entry, { cacheDir: join(dir, 'c') })).rejects.toThrow(/cannot bundle .*broken\.ts: .* at .*broken\.ts:2/);
   });
+
+  test('a module importing @clustrix/core/jobs (no shipped form): a BundleError naming the import and what to do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clustrix-bundle-'));
+    const entry = join(dir, 'tooling.ts');
+    writeFileSync(entry, "import { listJobs } from '@clustrix/core/jobs';\nexport class T { n = typeof listJobs; }\n");
+    const err = await bundleModule(entry, { cacheDir: join(dir, 'c') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BundleError);
+    expect((err as Error).message).toMatch(/'@clustrix\/core\/jobs' cannot be shipped: code that runs on the cluster may import only '@clustrix\/core'.* at .*tooling\.ts:1/);
+  });
 });
 
 describe('finding the class on the node', () => {

@@ -15,6 +15,7 @@ import { BundleError } from '../errors.js';
 import { writeFileAtomic } from '@clustrix/wire';
 import { logger } from '../util/debug.js';
 import { sha256 } from '../util/hash.js';
+import { coreSubpathsPlugin } from './core-subpaths.js';
 import { externalsPlugin, type ExternalPackage } from './native-externals.js';
 
 const log = logger('bundle');
@@ -180,7 +181,7 @@ async function esbuildBundle(entry: string, dir: string, externals: readonly str
       logLevel: 'silent',
       alias: { '@clustrix/core': runtime },
       banner: { js: "import { createRequire as __clustrixCreateRequire } from 'node:module'; const require = __clustrixCreateRequire(import.meta.url);" },
-      plugins: [externalsPlugin(externals, found)],
+      plugins: [coreSubpathsPlugin(), externalsPlugin(externals, found)],
     });
   } catch (err) {
     const e = err as { errors?: Array<{ text: string; location?: { file: string; line: number } }> };
