@@ -12,14 +12,17 @@ import { pathToFileURL } from 'node:url';
 import {
   BundleError,
   ClustrixError,
+  companionOf,
+  CompanionLayout,
   deserialize,
+  loadBlobs,
   encodeError,
   jobFiles,
   ownClassRecord,
   PROTOCOL_VERSION,
   register,
   RUNNER_EXIT,
-  serialize,
+  serializeWithBlobs,
   setJobEnvironment,
   takeRequeueCheckpoint,
   type ErrorFile,
@@ -27,6 +30,7 @@ import {
   type JobFile,
   type JobTarget,
   type ResultFile,
+  type SerializedValue,
 } from '@clustrix/wire';
 import { armCheckpoints, latchSignal, type Checkpointing, type RunnerStamp } from './checkpointing.js';
 import { writeJobFile } from './write-job-file.js';
@@ -102,17 +106,19 @@ async function prepareCall(job: JobFile, jobDir: string, index: number | undefin
   registerExportedClasses(ns);
   const Cls = findTargetClass(ns, job.target);
   const item = index === undefined ? undefined : (JSON.parse(await readFile(join(jobDir, jobFiles.item(index)), 'utf8')) as ItemFile);
-  const args = deserialize<unknown[]>(item ? item.args : job.args!);
+  const args = await readValue<unknown[]>(jobDir, item ? jobFiles.item(index!) : jobFiles.job, item ? item.args : job.args!);
+  const instanceFile = item?.instance ? jobFiles.item(index!) : jobFiles.job;
   const instance = item?.instance ?? job.instance;
   // a rerun after a scheduler requeue continues from the state checkpoint() saved at the requeue
   const requeued = job.checkpoint && !job.target.static ? await takeRequeueCheckpoint(jobDir, index) : undefined;
   const resume = requeued?.state ?? (item ? item.resume : job.resume);
   const self: Record<string, unknown> = job.target.static
     ? (Cls as unknown as Record<string, unknown>)
-    : (Object.assign(Object.create(Cls.prototype) as object, instance ? deserialize<object>(instance) : {}, resume ? deserialize<object>(resume) : {}) as Record<
-        string,
-        unknown
-      >);
+    : (Object.assign(
+        Object.create(Cls.prototype) as object,
+        instance ? await readValue<object>(jobDir, instanceFile, instance) : {},
+        resume ? deserialize<object>(resume) : {},
+      ) as Record<string, unknown>);
   const method = self[job.target.method];
   if (typeof method !== 'function') {
     throw new BundleError(`${job.target.className} has no ${job.target.static ? 'static ' : ''}method ${job.target.method}`);
@@ -152,14 +158,22 @@ export async function runJob(jobDirArg: string, indexArg?: string): Promise<numb
   }
 }
 
+/** A value of the JSON file `name`, with the bytes it keeps in that file's companion. */
+async function readValue<T>(jobDir: string, name: string, value: SerializedValue): Promise<T> {
+  const [blobs] = await loadBlobs(join(jobDir, companionOf(name)), [value]);
+  return deserialize<T>(value, blobs);
+}
+
+/** The result file; its large bytes go to its companion (`result.bin`, `results/<i>.bin`), written first. */
 async function writeResult(jobDir: string, index: number | undefined, value: unknown, stamp: RunnerStamp): Promise<void> {
+  const companion = new CompanionLayout();
   const result: ResultFile = {
     protocol: PROTOCOL_VERSION,
-    value: serialize(value, 'result'),
+    value: companion.place(serializeWithBlobs(value, 'result')),
     ...stamp,
     finishedAt: new Date().toISOString(),
   };
-  await writeJobFile(jobDir, jobFiles.result(index), result);
+  await writeJobFile(jobDir, jobFiles.result(index), result, companion);
 }
 
 /** The error file; when even that cannot be written, the error goes to stderr (the exit code still tells). */

@@ -7,7 +7,18 @@
 import './polyfill.js';
 
 export * from './protocol.js';
-export { serialize, deserialize, findUncrossable, instanceState, type SerializedValue } from './serialize.js';
+export {
+  serialize,
+  serializeWithBlobs,
+  deserialize,
+  blobMemory,
+  findUncrossable,
+  instanceState,
+  BLOB_MIN_BYTES,
+  type SerializedValue,
+  type BlobRef,
+} from './serialize.js';
+export { BLOB_ALIGN, CompanionLayout, companionOf, hasBlobs, loadBlobs, writeCompanion } from './blob-file.js';
 export { encodeError, decodeError, type EncodedError, type DecodeContext } from './error-codec.js';
 export { writeFileAtomic } from './atomic.js';
 export { onTermCheckpoint, requeueable, requeueCheckpointFile, takeRequeueCheckpoint, type RequeueCheckpoint } from './requeue-checkpoint.js';

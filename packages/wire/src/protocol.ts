@@ -9,6 +9,8 @@
  *     items/<i>.json    one per array item: { args }
  *     result.json | error.json             single job; written to a temp name, then renamed
  *     results/<i>.json | errors/<i>.json   array item i
+ *     job.bin, items/<i>.bin, result.bin, results/<i>.bin   the raw bytes of large typed arrays, Buffers,
+ *                       ArrayBuffers, DataViews of the JSON file of the same name (blob-file.ts); written before it
  *     stdout, stderr, exit_code            single job (written by whatever launched the runner)
  *     logs/<i>.out, logs/<i>.err, exit_codes/<i>   array item i
  *     checkpoint.json | checkpoints/<i>.json    what checkpoint() returned before the time limit
@@ -16,12 +18,13 @@
  * A retry or a resume from a checkpoint runs in a folder of its own, `<jobId>-r<n>`, holding only
  * the items that go again (renumbered from 0); the caller maps them back to the original items.
  * Fields added after version 1 shipped (`resume`, `checkpoint`, `attempt`, `parentJobId`) are
- * optional: a job folder without them means what it always meant, so the version stays 1.
+ * optional: a job folder without them means what it always meant. Version 2: values may name blobs of
+ * the companion `.bin` files (`SerializedValue.blobs`), which a version-1 runner would not read.
  */
 import type { SerializedValue } from './serialize.js';
 import type { EncodedError } from './error-codec.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export interface JobTarget {
   /** Name under which the bundle exports the class. */

@@ -1,6 +1,7 @@
 /**
  * Values across the wire with superjson: Date, Map, Set, BigInt, undefined, RegExp, URL, Error,
- * typed arrays, Buffer and ArrayBuffer (as base64), cycles, and instances of registered classes
+ * typed arrays, Buffer, ArrayBuffer and DataView (as base64, or — `serializeWithBlobs` — as references
+ * to raw bytes in the JSON file's companion `.bin`, see blob-file.ts), cycles, and instances of registered classes
  * (rebuilt from their prototype, without calling the constructor). Before serializing, the value
  * is walked once: anything that cannot cross (a function, a symbol, a promise, a socket, an
  * instance of an unregistered class) is a SerializationError naming its path.
@@ -13,7 +14,27 @@ import { allRegistered, ambiguousIds, registeredClass, registryVersion, type Any
 export interface SerializedValue {
   json: unknown;
   meta?: unknown;
+  /**
+   * Bytes kept out of the JSON: the value's `<Type>@blob:<i>` strings name `blobs[i]`, a range of the
+   * companion file of the JSON file holding this value (`job.bin` next to `job.json`...).
+   */
+  blobs?: BlobRef[];
 }
+
+/** Where one blob's bytes are in the companion file. */
+export interface BlobRef {
+  offset: number;
+  length: number;
+}
+
+/** A typed array, Buffer, ArrayBuffer or DataView of at least this many bytes goes to the companion file (with `serializeWithBlobs`). */
+export const BLOB_MIN_BYTES = 64 * 1024;
+const BLOB_REF = /^(\w+)@blob:(\d+)$/;
+/** The memory of the blobs of values from `serializeWithBlobs`, until they are written (blob-file.ts). */
+const pendingBlobs = new WeakMap<SerializedValue, Uint8Array[]>();
+/** Set while `serializeWithBlobs` runs (collects) or while `deserialize` runs with loaded blobs (reads). */
+let collecting: Uint8Array[] | undefined;
+let loaded: readonly Buffer[] | undefined;
 
 type View = ArrayBufferView & { constructor: { name: string } };
 const VIEW_TYPES: Record<string, (buf: ArrayBuffer) => ArrayBufferView> = {
@@ -38,6 +59,44 @@ function bytesOf(v: ArrayBufferView | ArrayBuffer): Buffer {
   return isArrayBuffer(v) ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
+function binaryType(v: ArrayBufferView | ArrayBuffer): string {
+  return isArrayBuffer(v) ? 'ArrayBuffer' : Buffer.isBuffer(v) ? 'Buffer' : (v as View).constructor.name;
+}
+
+/** `type:base64`, or `type@blob:i` with the bytes (a view, not a copy) collected for the companion file. */
+function encodeBinary(v: ArrayBufferView | ArrayBuffer): string {
+  const type = binaryType(v);
+  const bytes = bytesOf(v);
+  if (collecting && bytes.byteLength >= BLOB_MIN_BYTES) {
+    collecting.push(bytes);
+    return `${type}@blob:${collecting.length - 1}`;
+  }
+  return `${type}:${bytes.toString('base64')}`;
+}
+
+/** `bytes` (which owns its whole ArrayBuffer) as a value of `type`, without a copy. */
+function asBinary(type: string, bytes: Buffer): unknown {
+  if (type === 'Buffer') return bytes;
+  const ab = (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength
+    ? bytes.buffer
+    : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
+  if (type === 'ArrayBuffer') return ab;
+  const make = VIEW_TYPES[type];
+  if (!make) throw new Error(`unknown binary type ${type}`);
+  return make(ab);
+}
+
+function decodeBinary(s: string): unknown {
+  const ref = BLOB_REF.exec(s);
+  if (ref) {
+    const bytes = loaded?.[Number(ref[2])];
+    if (!bytes) throw new Error(`${s} names bytes of the companion file, which were not loaded (see loadBlobs)`);
+    return asBinary(ref[1]!, bytes);
+  }
+  const i = s.indexOf(':');
+  return asBinary(s.slice(0, i), Buffer.from(s.slice(i + 1), 'base64'));
+}
+
 let instance: SuperJSON | undefined;
 let syncedVersion = -1;
 
@@ -48,21 +107,8 @@ function serializer(): SuperJSON {
       {
         isApplicable: (v): v is ArrayBufferView | ArrayBuffer =>
           isArrayBuffer(v) || (ArrayBuffer.isView(v) && (Buffer.isBuffer(v) || (v as View).constructor.name in VIEW_TYPES)),
-        serialize: (v) => {
-          const type = isArrayBuffer(v) ? 'ArrayBuffer' : Buffer.isBuffer(v) ? 'Buffer' : (v as View).constructor.name;
-          return `${type}:${bytesOf(v).toString('base64')}`;
-        },
-        deserialize: (s) => {
-          const i = s.indexOf(':');
-          const type = s.slice(0, i);
-          const bytes = Buffer.from(s.slice(i + 1), 'base64');
-          if (type === 'Buffer') return bytes;
-          const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-          if (type === 'ArrayBuffer') return ab;
-          const make = VIEW_TYPES[type];
-          if (!make) throw new Error(`unknown binary type ${type}`);
-          return make(ab);
-        },
+        serialize: encodeBinary,
+        deserialize: decodeBinary as (s: string) => ArrayBufferView | ArrayBuffer,
       },
       'clustrix:bytes',
     );
@@ -181,8 +227,41 @@ export function serialize(value: unknown, path = 'value'): SerializedValue {
   }
 }
 
-export function deserialize<T = unknown>(value: SerializedValue): T {
-  return serializer().deserialize<T>(value as Parameters<SuperJSON['deserialize']>[0]);
+/**
+ * Like `serialize`, but a typed array, Buffer, ArrayBuffer or DataView of at least BLOB_MIN_BYTES is not
+ * copied: the value names it (`blobs`), and blob-file.ts writes its memory into the JSON file's companion.
+ * The bytes are read when the companion is written: the caller must not change them before.
+ */
+export function serializeWithBlobs(value: unknown, path = 'value'): SerializedValue {
+  const blobs: Uint8Array[] = [];
+  collecting = blobs;
+  let out: SerializedValue;
+  try {
+    out = serialize(value, path);
+  } finally {
+    collecting = undefined;
+  }
+  if (!blobs.length) return out;
+  out.blobs = blobs.map((b) => ({ offset: -1, length: b.byteLength }));
+  pendingBlobs.set(out, blobs);
+  return out;
+}
+
+/** The memory of the blobs of a value from `serializeWithBlobs` (undefined when it has none or came from a file). */
+export function blobMemory(value: SerializedValue): readonly Uint8Array[] | undefined {
+  return pendingBlobs.get(value);
+}
+
+/** Rebuild a value; `blobs` are the bytes of its `blobs` (blob-file.ts `loadBlobs`), each owning its memory. */
+export function deserialize<T = unknown>(value: SerializedValue, blobs?: readonly Buffer[]): T {
+  if (value.blobs?.length && !blobs) throw new SerializationError(`the value names ${value.blobs.length} blob(s) of a companion file; load them first (loadBlobs)`, { path: 'value' });
+  const { blobs: _refs, ...plain } = value;
+  loaded = blobs;
+  try {
+    return serializer().deserialize<T>(plain as Parameters<SuperJSON['deserialize']>[0]);
+  } finally {
+    loaded = undefined;
+  }
 }
 
 /** The own enumerable state of an instance, as a plain object (what crosses for `this`). */

@@ -11,17 +11,22 @@ import { processAlive } from '../../registry/lock.js';
 import type { JobRecord } from '../../registry/record.js';
 import type { JobRegistry } from '../../registry/store.js';
 import { logger } from '../../util/debug.js';
-import { sha256 } from '../../util/hash.js';
+import { createHash } from 'node:crypto';
+import { blobMemory } from '@clustrix/wire';
 import { newJobId } from '../../util/ids.js';
 import { CallRun, type RunOptions } from '../run/call-run.js';
 import type { PreparedCall } from './prepare.js';
 
 const log = logger('registry');
 
-/** The call's identity: class, method, and every item's arguments and instance state. */
+/** The call's identity: class, method, and every item's arguments and instance state (with the bytes they keep out of the JSON). */
 export function fingerprintOf(calls: readonly PreparedCall[]): string {
   const { info } = calls[0]!;
-  return sha256(JSON.stringify([info.cls.name, info.method, info.isStatic, calls.map((c) => [c.args, c.instance ?? null])]));
+  const hash = createHash('sha256').update(JSON.stringify([info.cls.name, info.method, info.isStatic, calls.map((c) => [c.args, c.instance ?? null])]));
+  for (const c of calls) {
+    for (const bytes of [...(blobMemory(c.args) ?? []), ...(c.instance ? blobMemory(c.instance) ?? [] : [])]) hash.update(bytes);
+  }
+  return hash.digest('hex');
 }
 
 const REUSABLE = new Set(['preparing', 'submitting', 'pending', 'running', 'retrying', 'unknown', 'completed']);

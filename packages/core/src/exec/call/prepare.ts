@@ -1,14 +1,16 @@
 /**
  * Everything about a call that can be checked without I/O is checked here, synchronously, when the
  * method is called: call options are validated and the arguments and instance are serialized. A
- * value that cannot cross fails now, before anything is bundled or submitted.
+ * value that cannot cross fails now, before anything is bundled or submitted. Large typed arrays,
+ * Buffers, ArrayBuffers and DataViews are not copied here: their memory is written to the job
+ * folder's companion files when the folder is written (before submitting).
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../../config/issues.js';
 import { SerializationError } from '../../errors.js';
 import { callKeySchema, jobOptionsSchema, type CallOptions } from '../../options.js';
 import type { CallInfo } from '../../runtime/decorator.js';
-import { instanceState, serialize, type SerializedValue } from '@clustrix/wire';
+import { instanceState, serializeWithBlobs, type SerializedValue } from '@clustrix/wire';
 import type { PreparedCall } from '../run/prepared-call.js';
 
 export type { PreparedCall } from '../run/prepared-call.js';
@@ -30,7 +32,7 @@ export function callerFrames(): string {
 
 export function prepareCall(info: CallInfo, options: CallOptions, pathPrefix = ''): PreparedCall {
   validateCallOptions(options, 'call options');
-  const args = serialize(info.args, `${pathPrefix}args`);
+  const args = serializeWithBlobs(info.args, `${pathPrefix}args`);
   let instance: SerializedValue | undefined;
   if (!info.isStatic) {
     if (typeof info.self !== 'object' || info.self === null) {
@@ -38,7 +40,7 @@ export function prepareCall(info: CallInfo, options: CallOptions, pathPrefix = '
         path: `${pathPrefix}this`,
       });
     }
-    instance = serialize(instanceState(info.self), `${pathPrefix}this`);
+    instance = serializeWithBlobs(instanceState(info.self), `${pathPrefix}this`);
   }
   return { info, options, args, ...(instance ? { instance } : {}), localFrames: callerFrames() };
 }

@@ -10,8 +10,9 @@ import type { JobRef } from '../../scheduler/contract.js';
 import { bundleModule, defaultCacheDir } from '../../ship/bundler.js';
 import { exportNameOf, type ClassModule } from '../../ship/locate.js';
 import { runnerFile } from '../../ship/runner-file.js';
-import { PROTOCOL_VERSION, jobFiles, type JobFile } from '@clustrix/wire';
+import { CompanionLayout, PROTOCOL_VERSION, jobFiles, type JobFile } from '@clustrix/wire';
 import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
+import { writeCompanions } from '../files/companions.js';
 import { stageExternals } from '../files/externals.js';
 import { planInputs, stageInputs, type InputFile } from '../files/inputs.js';
 import { checkNodeBeforeSubmit } from '../files/node-check.js';
@@ -56,9 +57,10 @@ export async function submitFirstAttempt(input: FirstAttemptInput): Promise<Firs
   const [runnerPath, bundlePath] = await Promise.all([rt.stager.runnerPath(runner), rt.stager.bundlePath(bundle, depsDir)]);
   input.checkCancelled();
 
-  const files = jobFolderFiles(input, bundlePath, exportName);
+  const { files, companions } = jobFolderFiles(input, bundlePath, exportName);
   input.onSubmitting();
   const jobDir = await rt.stager.writeJob(input.jobId, files);
+  await writeCompanions(rt.transport, jobDir, companions);
   await stageInputs(rt.transport, rt.remoteRoot, jobDir, inputs);
   try {
     input.checkCancelled();
@@ -79,8 +81,12 @@ export async function submitFirstAttempt(input: FirstAttemptInput): Promise<Firs
   return { ref, jobDir, command, inputs };
 }
 
-/** job.json, and one items/<i>.json per item of an array job. */
-function jobFolderFiles(input: FirstAttemptInput, bundlePath: string, exportName: string): Record<string, string> {
+/** job.json, and one items/<i>.json per item of an array job; their large bytes, laid out for their companion files. */
+function jobFolderFiles(
+  input: FirstAttemptInput,
+  bundlePath: string,
+  exportName: string,
+): { files: Record<string, string>; companions: Record<string, CompanionLayout> } {
   const { rt, calls, options } = input;
   const first = calls[0]!;
   const { info } = first;
@@ -97,19 +103,23 @@ function jobFolderFiles(input: FirstAttemptInput, bundlePath: string, exportName
     ...(input.checkpoint ? { checkpoint: input.checkpointTimer !== undefined ? { timerSeconds: input.checkpointTimer } : {} } : {}),
   };
   const files: Record<string, string> = {};
+  const jobBytes = new CompanionLayout();
+  const companions: Record<string, CompanionLayout> = { [jobFiles.job]: jobBytes };
   if (input.array) {
     jobFile.items = calls.length;
     jobFile.indexEnv = rt.scheduler.arrayIndex.env;
     jobFile.indexBase = rt.scheduler.arrayIndex.base;
-    if (sameInstance && first.instance) jobFile.instance = first.instance;
+    if (sameInstance && first.instance) jobFile.instance = jobBytes.place(first.instance);
     calls.forEach((c, i) => {
-      files[jobFiles.item(i)] = JSON.stringify({ args: c.args, ...(!sameInstance && c.instance ? { instance: c.instance } : {}) });
+      const itemBytes = (companions[jobFiles.item(i)] = new CompanionLayout());
+      const instance = !sameInstance && c.instance ? { instance: itemBytes.place(c.instance) } : {};
+      files[jobFiles.item(i)] = JSON.stringify({ args: itemBytes.place(c.args), ...instance });
     });
     for (const d of jobFiles.arrayDirs) files[`${d}/`] = '';
   } else {
-    jobFile.args = first.args;
-    if (first.instance) jobFile.instance = first.instance;
+    jobFile.args = jobBytes.place(first.args);
+    if (first.instance) jobFile.instance = jobBytes.place(first.instance);
   }
   files[jobFiles.job] = JSON.stringify(jobFile);
-  return files;
+  return { files, companions };
 }

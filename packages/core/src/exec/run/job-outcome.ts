@@ -26,6 +26,7 @@ import type { Transport } from '../../transport/contract.js';
 import { decodeError } from '@clustrix/wire';
 import { jobFiles, type CheckpointFile, type ErrorFile, type ResultFile } from '@clustrix/wire';
 import { deserialize, type SerializedValue } from '@clustrix/wire';
+import { readCompanionBlobs } from '../files/companions.js';
 
 export type Outcome =
   | { ok: true; value: unknown }
@@ -124,7 +125,9 @@ export async function collectOutcome(ctx: CollectContext, index: number | undefi
   if (errorBuf) return { ok: false, error: await rebuildError(ctx, index, jobLabel, JSON.parse(errorBuf.toString('utf8')) as ErrorFile) };
   if (resultBuf) {
     const file = JSON.parse(resultBuf.toString('utf8')) as ResultFile;
-    return { ok: true, value: ctx.raw ? file.value.json : deserialize(file.value) };
+    if (ctx.raw) return { ok: true, value: file.value.json };
+    const [blobs] = await readCompanionBlobs(ctx.transport, paths[0]!, [file.value]);
+    return { ok: true, value: deserialize(file.value, blobs) };
   }
   const exitCode = codeBuf ? Number(codeBuf.toString('utf8').trim()) : status.exitCode;
   if (checkpointBuf) {

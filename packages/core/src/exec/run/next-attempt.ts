@@ -8,7 +8,8 @@ import { ClustrixError } from '../../errors.js';
 import type { JobRef } from '../../scheduler/contract.js';
 import { argvToShell } from '../../transport/shell-quote.js';
 import { attemptIndices, latestAttemptOf, redactOptions, type AttemptRecord, type JobRecord } from '../../registry/record.js';
-import { jobFiles, type ItemFile, type JobFile } from '@clustrix/wire';
+import { companionOf, hasBlobs, jobFiles, type ItemFile, type JobFile } from '@clustrix/wire';
+import { copyCompanions } from '../files/companions.js';
 import type { SerializedValue } from '@clustrix/wire';
 import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
 
@@ -57,6 +58,8 @@ export async function submitNextAttempt(rt: ClusterRuntime, record: JobRecord, p
   const indices = [...new Set([...plan.retry, ...plan.resume.keys()])].sort((a, b) => a - b);
   if (!indices.length) throw new Error('submitNextAttempt: nothing to submit');
   const files: Record<string, string> = {};
+  /** Companion files the new folder takes over: [from (absolute), to (relative to the new folder)]. */
+  const companions: [string, string][] = [];
   if (isArray) {
     const latest = latestAttemptOf(record);
     const [job] = await readJson<JobFile>(rt, [`${first.jobDir}/${jobFiles.job}`]);
@@ -68,15 +71,19 @@ export async function submitNextAttempt(rt: ClusterRuntime, record: JobRecord, p
     items.forEach((item, t) => {
       const resume = plan.resume.get(indices[t]!);
       files[jobFiles.item(t)] = JSON.stringify({ ...item, ...(resume ? { resume } : {}) });
+      if (hasBlobs(item.args, item.instance)) companions.push([companionOf(itemPaths[t]!), companionOf(jobFiles.item(t))]);
     });
     for (const d of jobFiles.arrayDirs) files[`${d}/`] = '';
     files[jobFiles.job] = JSON.stringify(nextJobFile(job!, jobId, n, record.id, { items: indices.length }));
+    if (hasBlobs(job!.instance)) companions.push([`${first.jobDir}/${companionOf(jobFiles.job)}`, companionOf(jobFiles.job)]);
   } else {
     const [job] = await readJson<JobFile>(rt, [`${last.jobDir}/${jobFiles.job}`]);
     const resume = plan.resume.get(0);
     files[jobFiles.job] = JSON.stringify(nextJobFile(job!, jobId, n, record.id, resume ? { resume } : {}));
+    if (hasBlobs(job!.args, job!.instance)) companions.push([`${last.jobDir}/${companionOf(jobFiles.job)}`, companionOf(jobFiles.job)]);
   }
   const jobDir = await rt.stager.writeJob(jobId, files);
+  await copyCompanions(rt.transport, jobDir, companions);
   await copyInputs(rt, first.jobDir, jobDir, record.inputs ?? []);
   const ref: JobRef = await rt.scheduler.submit({
     jobId,

@@ -1,0 +1,71 @@
+/**
+ * The companion `.bin` files of a job folder (see @clustrix/wire blob-file.ts) through a transport.
+ * On a shared filesystem they are written and read in place; otherwise through a local temporary
+ * file moved with the transport's `put`/`get` (SFTP `fastPut`/`fastGet`: parallel requests, streamed
+ * from and to disk), so the bytes are never in memory twice.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { companionOf, loadBlobs, writeCompanion, type CompanionLayout, type SerializedValue } from '@clustrix/wire';
+import { ClustrixError } from '../../errors.js';
+import type { Transport } from '../../transport/contract.js';
+
+async function withLocalTemp<T>(fn: (path: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'clustrix-bin-'));
+  try {
+    return await fn(join(dir, `${randomBytes(4).toString('hex')}.bin`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Write the companions of the JSON files `layouts` names (`{ 'items/3.json': layout }`) into `dir` on the transport's side. */
+export async function writeCompanions(transport: Transport, dir: string, layouts: Record<string, CompanionLayout>): Promise<void> {
+  for (const [jsonName, layout] of Object.entries(layouts)) {
+    if (layout.empty) continue;
+    const remote = `${dir}/${companionOf(jsonName)}`;
+    if (transport.sharesFilesystem) await writeCompanion(remote, layout);
+    else {
+      await withLocalTemp(async (tmp) => {
+        await writeCompanion(tmp, layout);
+        await transport.put(tmp, remote, { mode: 0o600 });
+      });
+    }
+  }
+}
+
+/** The blobs `values` of the JSON file at `jsonPath` (on the transport's side) name, read from its companion. */
+export async function readCompanionBlobs(transport: Transport, jsonPath: string, values: (SerializedValue | undefined)[]): Promise<(Buffer[] | undefined)[]> {
+  if (!values.some((v) => v?.blobs?.length)) return values.map(() => undefined);
+  const remote = companionOf(jsonPath);
+  if (transport.sharesFilesystem) return loadBlobs(remote, values);
+  return withLocalTemp(async (tmp) => {
+    await transport.get(remote, tmp);
+    return loadBlobs(tmp, values);
+  });
+}
+
+/**
+ * Give the folder `dir` the companion files of an earlier attempt's (`[from, to]`: an absolute path, a
+ * name inside `dir`): hard links (or copies) made on the cluster in one command, or — on a transport
+ * that cannot run commands — a download and an upload.
+ */
+export async function copyCompanions(transport: Transport, dir: string, pairs: readonly [string, string][]): Promise<void> {
+  if (!pairs.length) return;
+  if (!transport.canExec) {
+    for (const [from, to] of pairs) {
+      await withLocalTemp(async (tmp) => {
+        await transport.get(from, tmp);
+        await transport.put(tmp, `${dir}/${to}`, { mode: 0o600 });
+      });
+    }
+    return;
+  }
+  const script = 'dst=$1; shift; while [ $# -gt 0 ]; do ln -f "$1" "$dst/$2" 2>/dev/null || cp -p "$1" "$dst/$2" || exit 1; shift 2; done';
+  const out = await transport.exec(['sh', '-c', script, 'clustrix-copy-bytes', dir, ...pairs.flat()]);
+  if (out.code !== 0) {
+    throw new ClustrixError(`cannot copy the earlier attempt's bytes (.bin files) into ${dir}: ${out.stderr.trim()}; was the job folder removed?`, { scope: transport.kind });
+  }
+}
