@@ -12,6 +12,9 @@ import { blobMemory, type SerializedValue } from './serialize.js';
 /** Blobs start at a multiple of this in the companion file (the widest element, a Float64Array's or BigInt64Array's). */
 export const BLOB_ALIGN = 8;
 
+/** Bytes per positioned write or read: large single writes of fresh pages measured ~2× slower than 1 MiB ones. */
+const IO_CHUNK = 1 << 20;
+
 /** `items/3.json` → `items/3.bin`. */
 export function companionOf(jsonName: string): string {
   return jsonName.replace(/\.json$/, '') + '.bin';
@@ -52,7 +55,7 @@ export async function writeCompanion(path: string, layout: CompanionLayout, mode
     for (const { offset, bytes } of layout.pieces) {
       let done = 0;
       while (done < bytes.byteLength) {
-        const { bytesWritten } = await fh.write(bytes, done, bytes.byteLength - done, offset + done);
+        const { bytesWritten } = await fh.write(bytes, done, Math.min(IO_CHUNK, bytes.byteLength - done), offset + done);
         done += bytesWritten;
       }
     }
@@ -81,7 +84,7 @@ export async function loadBlobs(path: string, values: (SerializedValue | undefin
         const buf = Buffer.allocUnsafeSlow(length);
         let done = 0;
         while (done < length) {
-          const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+          const { bytesRead } = await fh.read(buf, done, Math.min(IO_CHUNK, length - done), offset + done);
           if (bytesRead <= 0) throw new Error(`${path} ends at ${offset + done} bytes; a blob needs ${offset + length}`);
           done += bytesRead;
         }
