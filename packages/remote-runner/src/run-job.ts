@@ -22,6 +22,7 @@ import {
   PROTOCOL_VERSION,
   register,
   RUNNER_EXIT,
+  serialize,
   serializeWithBlobs,
   setJobEnvironment,
   takeRequeueCheckpoint,
@@ -146,7 +147,7 @@ export async function runJob(jobDirArg: string, indexArg?: string): Promise<numb
     const first = checkpointing ? await Promise.race([running, checkpointing.done]) : await running;
     if (first.kind === 'checkpointed') return RUNNER_EXIT.checkpointed;
     if (checkpointing && !checkpointing.claim()) return RUNNER_EXIT.checkpointed;
-    await writeResult(jobDir, index, first.value, stamp);
+    await writeResult(jobDir, index, first.value, stamp, job.blobs === true);
     return RUNNER_EXIT.ok;
   } catch (thrown) {
     if (checkpointing && !checkpointing.claim()) return RUNNER_EXIT.checkpointed;
@@ -164,12 +165,12 @@ async function readValue<T>(jobDir: string, name: string, value: SerializedValue
   return deserialize<T>(value, blobs);
 }
 
-/** The result file; its large bytes go to its companion (`result.bin`, `results/<i>.bin`), written first. */
-async function writeResult(jobDir: string, index: number | undefined, value: unknown, stamp: RunnerStamp): Promise<void> {
+/** The result file; with `blobs`, its large bytes go to its companion (`result.bin`, `results/<i>.bin`), written first. */
+async function writeResult(jobDir: string, index: number | undefined, value: unknown, stamp: RunnerStamp, blobs: boolean): Promise<void> {
   const companion = new CompanionLayout();
   const result: ResultFile = {
     protocol: PROTOCOL_VERSION,
-    value: companion.place(serializeWithBlobs(value, 'result')),
+    value: companion.place(blobs ? serializeWithBlobs(value, 'result') : serialize(value, 'result')),
     ...stamp,
     finishedAt: new Date().toISOString(),
   };

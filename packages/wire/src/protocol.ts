@@ -64,6 +64,11 @@ export interface JobFile {
   attempt?: number;
   /** The job this attempt continues (absent for attempt 0). */
   parentJobId?: string;
+  /**
+   * The runner writes a result's large bytes to the result's companion file (`result.bin`, `results/<i>.bin`):
+   * set when the caller reads the files the runner writes (absent: everything inline, as on Kubernetes without a volume).
+   */
+  blobs?: boolean;
 }
 
 export interface CheckpointSettings {

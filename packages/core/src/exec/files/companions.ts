@@ -1,5 +1,8 @@
 /**
  * The companion `.bin` files of a job folder (see @clustrix/wire blob-file.ts) through a transport.
+ * Only where the files the transport writes are the files the job's Node reads, and back (`canExec`:
+ * this machine, a login host; or a shared filesystem); elsewhere (Kubernetes, whose payload travels
+ * in an API object) the bytes stay inline.
  * On a shared filesystem they are written and read in place; otherwise through a local temporary
  * file moved with the transport's `put`/`get` (SFTP `fastPut`/`fastGet`: parallel requests, streamed
  * from and to disk), so the bytes are never in memory twice.
@@ -11,6 +14,11 @@ import { join } from 'node:path';
 import { companionOf, loadBlobs, writeCompanion, type CompanionLayout, type SerializedValue } from '@clustrix/wire';
 import { ClustrixError } from '../../errors.js';
 import type { Transport } from '../../transport/contract.js';
+
+/** Whether job folders written through `transport` may keep bytes in companion files. */
+export function carriesCompanions(transport: Transport): boolean {
+  return transport.canExec === true || transport.sharesFilesystem;
+}
 
 async function withLocalTemp<T>(fn: (path: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'clustrix-bin-'));

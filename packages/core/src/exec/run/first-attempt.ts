@@ -10,9 +10,9 @@ import type { JobRef } from '../../scheduler/contract.js';
 import { bundleModule, defaultCacheDir } from '../../ship/bundler.js';
 import { exportNameOf, type ClassModule } from '../../ship/locate.js';
 import { runnerFile } from '../../ship/runner-file.js';
-import { CompanionLayout, PROTOCOL_VERSION, jobFiles, type JobFile } from '@clustrix/wire';
+import { CompanionLayout, PROTOCOL_VERSION, hasBlobs, instanceState, jobFiles, serialize, type JobFile } from '@clustrix/wire';
 import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
-import { writeCompanions } from '../files/companions.js';
+import { carriesCompanions, writeCompanions } from '../files/companions.js';
 import { stageExternals } from '../files/externals.js';
 import { planInputs, stageInputs, type InputFile } from '../files/inputs.js';
 import { checkNodeBeforeSubmit } from '../files/node-check.js';
@@ -81,13 +81,23 @@ export async function submitFirstAttempt(input: FirstAttemptInput): Promise<Firs
   return { ref, jobDir, command, inputs };
 }
 
+/** `call` with its bytes inline (base64), for a transport that does not carry companion files. */
+function inlineBytes(call: PreparedCall): PreparedCall {
+  if (!hasBlobs(call.args, call.instance)) return call;
+  const { info } = call;
+  const args = serialize(info.args, 'args');
+  return { ...call, args, ...(call.instance ? { instance: serialize(instanceState(info.self as object), 'this') } : {}) };
+}
+
 /** job.json, and one items/<i>.json per item of an array job; their large bytes, laid out for their companion files. */
 function jobFolderFiles(
   input: FirstAttemptInput,
   bundlePath: string,
   exportName: string,
 ): { files: Record<string, string>; companions: Record<string, CompanionLayout> } {
-  const { rt, calls, options } = input;
+  const { rt, options } = input;
+  const binary = carriesCompanions(rt.transport);
+  const calls = binary ? input.calls : input.calls.map(inlineBytes);
   const first = calls[0]!;
   const { info } = first;
   const sameInstance = calls.every((c) => c.instance === undefined || c.info.self === info.self);
@@ -101,6 +111,7 @@ function jobFolderFiles(
     submittedAt: new Date().toISOString(),
     ...(jobEnv(options) ? { env: jobEnv(options)! } : {}),
     ...(input.checkpoint ? { checkpoint: input.checkpointTimer !== undefined ? { timerSeconds: input.checkpointTimer } : {} } : {}),
+    ...(binary ? { blobs: true } : {}),
   };
   const files: Record<string, string> = {};
   const jobBytes = new CompanionLayout();
