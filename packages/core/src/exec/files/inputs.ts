@@ -16,7 +16,7 @@ import { logger } from '../../util/debug.js';
 const log = logger('files');
 
 /** Names the job-folder protocol and the schedulers own: never inputs, never matched by output globs. */
-export const RESERVED = ['job.json', 'result.json', 'error.json', 'stdout', 'stderr', 'exit_code', 'items', 'results', 'errors', 'logs', 'exit_codes', 'checkpoint.json', 'checkpoints'];
+export const RESERVED = ['job.json', 'job.bin', 'result.json', 'result.bin', 'error.json', 'stdout', 'stderr', 'exit_code', 'items', 'results', 'errors', 'logs', 'exit_codes', 'checkpoint.json', 'checkpoints'];
 
 export interface InputFile {
   local: string;
