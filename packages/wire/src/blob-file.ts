@@ -65,6 +65,25 @@ export async function writeCompanion(path: string, layout: CompanionLayout, mode
   }
 }
 
+/** The whole companion file in memory (a copy: for small files sent in one batch with others). */
+export function companionBytes(layout: CompanionLayout): Buffer {
+  const out = Buffer.alloc(layout.size);
+  for (const { offset, bytes } of layout.pieces) out.set(bytes, offset);
+  return out;
+}
+
+/** Bytes a companion file must hold for `values`: the end of their last blob. */
+export function companionSize(values: (SerializedValue | undefined)[]): number {
+  return Math.max(0, ...values.flatMap((v) => (v?.blobs ?? []).map((b) => b.offset + b.length)));
+}
+
+/** The blobs `values` name, cut out of a companion file already in memory (views; `deserialize` copies what must own its memory). */
+export function blobsFrom(file: Buffer, values: (SerializedValue | undefined)[]): (Buffer[] | undefined)[] {
+  const need = companionSize(values);
+  if (file.byteLength < need) throw new Error(`the companion file has ${file.byteLength} bytes; its blobs need ${need}`);
+  return values.map((v) => (v?.blobs?.length ? v.blobs.map((b) => file.subarray(b.offset, b.offset + b.length)) : undefined));
+}
+
 /**
  * The bytes of the blobs `values` name, read from the companion file at `path`: per value, one Buffer per
  * blob, each owning a fresh ArrayBuffer of exactly its length (so a Float64Array over it is aligned).

@@ -18,7 +18,7 @@ export {
   type SerializedValue,
   type BlobRef,
 } from './serialize.js';
-export { BLOB_ALIGN, CompanionLayout, companionOf, hasBlobs, loadBlobs, writeCompanion } from './blob-file.js';
+export { BLOB_ALIGN, blobsFrom, CompanionLayout, companionBytes, companionOf, companionSize, hasBlobs, loadBlobs, writeCompanion } from './blob-file.js';
 export { encodeError, decodeError, type EncodedError, type DecodeContext } from './error-codec.js';
 export { writeFileAtomic } from './atomic.js';
 export { onTermCheckpoint, requeueable, requeueCheckpointFile, takeRequeueCheckpoint, type RequeueCheckpoint } from './requeue-checkpoint.js';

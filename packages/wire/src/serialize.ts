@@ -91,7 +91,9 @@ function decodeBinary(s: string): unknown {
   if (ref) {
     const bytes = loaded?.[Number(ref[2])];
     if (!bytes) throw new Error(`${s} names bytes of the companion file, which were not loaded (see loadBlobs)`);
-    return asBinary(ref[1]!, bytes);
+    // a Buffer cut out of a whole companion file in memory (blobsFrom) gets its own memory, as the other types do
+    const owns = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
+    return asBinary(ref[1]!, ref[1] === 'Buffer' && !owns ? Buffer.from(bytes) : bytes);
   }
   const i = s.indexOf(':');
   return asBinary(s.slice(0, i), Buffer.from(s.slice(i + 1), 'base64'));

@@ -6,6 +6,8 @@ import {
   BLOB_ALIGN,
   BLOB_MIN_BYTES,
   blobMemory,
+  blobsFrom,
+  companionBytes,
   CompanionLayout,
   companionOf,
   deserialize,
@@ -124,6 +126,23 @@ describe('bytes in a companion file', () => {
     const path = join(dir, 'short.bin');
     await writeCompanion(path, new CompanionLayout());
     await expect(loadBlobs(path, [placed])).rejects.toThrow(`${path} ends at 0 bytes`);
+  });
+
+  test('a companion in memory (companionBytes) is the file writeCompanion writes; blobsFrom cuts the values out of it', async () => {
+    const layout = new CompanionLayout();
+    const buf = Buffer.from(pattern(BLOB_MIN_BYTES + 1, 4));
+    const placed = [layout.place(serializeWithBlobs({ buf })), layout.place(serializeWithBlobs(new Float32Array(pattern(BLOB_MIN_BYTES, 5))))];
+    const path = join(dir, 'in-memory.bin');
+    await writeCompanion(path, layout);
+    const file = companionBytes(layout);
+    expect(file.equals(readFileSync(path))).toBe(true);
+    const blobs = blobsFrom(file, placed);
+    const back = deserialize<{ buf: Buffer }>(placed[0]!, blobs[0]);
+    expect(back.buf.equals(buf)).toBe(true);
+    expect(back.buf.buffer).not.toBe(file.buffer); // a Buffer gets memory of its own, not a view of the whole file
+    const floats = deserialize<Float32Array>(placed[1]!, blobs[1]);
+    expect(floats.byteOffset % BLOB_ALIGN).toBe(0);
+    expect(() => blobsFrom(file.subarray(0, 10), placed)).toThrow(`the companion file has 10 bytes; its blobs need ${file.byteLength}`);
   });
 
   test('companionOf names the .bin next to a JSON file', () => {

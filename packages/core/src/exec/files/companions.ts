@@ -11,7 +11,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { companionOf, loadBlobs, writeCompanion, type CompanionLayout, type SerializedValue } from '@clustrix/wire';
+import {
+  blobsFrom,
+  companionBytes,
+  companionOf,
+  companionSize,
+  loadBlobs,
+  writeCompanion,
+  type CompanionLayout,
+  type SerializedValue,
+} from '@clustrix/wire';
 import { ClustrixError } from '../../errors.js';
 import type { Transport } from '../../transport/contract.js';
 
@@ -29,19 +38,29 @@ async function withLocalTemp<T>(fn: (path: string) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Below this size a companion file crosses a transport that does not share the filesystem in memory, in one
+ * batch with the others (`writeFiles`, `readFiles`: one round trip for many items' small arrays); from it
+ * on, through a temporary file and `put`/`get` (streamed, parallel SFTP requests).
+ */
+export const STREAMED_COMPANION_BYTES = 8 * 1024 * 1024;
+
 /** Write the companions of the JSON files `layouts` names (`{ 'items/3.json': layout }`) into `dir` on the transport's side. */
 export async function writeCompanions(transport: Transport, dir: string, layouts: Record<string, CompanionLayout>): Promise<void> {
+  const batch: Record<string, Uint8Array> = {};
   for (const [jsonName, layout] of Object.entries(layouts)) {
     if (layout.empty) continue;
-    const remote = `${dir}/${companionOf(jsonName)}`;
-    if (transport.sharesFilesystem) await writeCompanion(remote, layout);
+    const name = companionOf(jsonName);
+    if (transport.sharesFilesystem) await writeCompanion(`${dir}/${name}`, layout);
+    else if (layout.size < STREAMED_COMPANION_BYTES) batch[name] = companionBytes(layout);
     else {
       await withLocalTemp(async (tmp) => {
         await writeCompanion(tmp, layout);
-        await transport.put(tmp, remote, { mode: 0o600 });
+        await transport.put(tmp, `${dir}/${name}`, { mode: 0o600 });
       });
     }
   }
+  if (Object.keys(batch).length) await transport.writeFiles(dir, batch);
 }
 
 /** The blobs `values` of the JSON file at `jsonPath` (on the transport's side) name, read from its companion. */
@@ -49,6 +68,11 @@ export async function readCompanionBlobs(transport: Transport, jsonPath: string,
   if (!values.some((v) => v?.blobs?.length)) return values.map(() => undefined);
   const remote = companionOf(jsonPath);
   if (transport.sharesFilesystem) return loadBlobs(remote, values);
+  if (companionSize(values) < STREAMED_COMPANION_BYTES) {
+    const file = (await transport.readFiles([remote])).get(remote);
+    if (!file) throw new ClustrixError(`${transport.host}:${remote} is missing; the result names bytes in it`, { scope: transport.kind });
+    return blobsFrom(file, values);
+  }
   return withLocalTemp(async (tmp) => {
     await transport.get(remote, tmp);
     return loadBlobs(tmp, values);
