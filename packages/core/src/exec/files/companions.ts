@@ -45,22 +45,43 @@ async function withLocalTemp<T>(fn: (path: string) => Promise<T>): Promise<T> {
  */
 export const STREAMED_COMPANION_BYTES = 8 * 1024 * 1024;
 
-/** Write the companions of the JSON files `layouts` names (`{ 'items/3.json': layout }`) into `dir` on the transport's side. */
-export async function writeCompanions(transport: Transport, dir: string, layouts: Record<string, CompanionLayout>): Promise<void> {
-  const batch: Record<string, Uint8Array> = {};
+/** How the companions of a job folder's JSON files get there: in the JSON files' own batch, or each streamed. */
+export interface CompanionPlan {
+  /** Small companions in memory, by name in the folder: written with the JSON files (`writeFiles`). */
+  batch: Record<string, Uint8Array>;
+  /** The others, by their JSON file's name: `writeStreamedCompanions`. */
+  streamed: Record<string, CompanionLayout>;
+}
+
+export function planCompanions(transport: Transport, layouts: Record<string, CompanionLayout>): CompanionPlan {
+  const plan: CompanionPlan = { batch: {}, streamed: {} };
   for (const [jsonName, layout] of Object.entries(layouts)) {
     if (layout.empty) continue;
-    const name = companionOf(jsonName);
-    if (transport.sharesFilesystem) await writeCompanion(`${dir}/${name}`, layout);
-    else if (layout.size < STREAMED_COMPANION_BYTES) batch[name] = companionBytes(layout);
+    if (!transport.sharesFilesystem && layout.size < STREAMED_COMPANION_BYTES) plan.batch[companionOf(jsonName)] = companionBytes(layout);
+    else plan.streamed[jsonName] = layout;
+  }
+  return plan;
+}
+
+/** Write companions from their values' memory into `dir` on the transport's side: in place, or through a temporary file and `put`. */
+export async function writeStreamedCompanions(transport: Transport, dir: string, streamed: Record<string, CompanionLayout>): Promise<void> {
+  for (const [jsonName, layout] of Object.entries(streamed)) {
+    const remote = `${dir}/${companionOf(jsonName)}`;
+    if (transport.sharesFilesystem) await writeCompanion(remote, layout);
     else {
       await withLocalTemp(async (tmp) => {
         await writeCompanion(tmp, layout);
-        await transport.put(tmp, `${dir}/${name}`, { mode: 0o600 });
+        await transport.put(tmp, remote, { mode: 0o600 });
       });
     }
   }
-  if (Object.keys(batch).length) await transport.writeFiles(dir, batch);
+}
+
+/** Write the companions of the JSON files `layouts` names (`{ 'items/3.json': layout }`) into `dir` on the transport's side. */
+export async function writeCompanions(transport: Transport, dir: string, layouts: Record<string, CompanionLayout>): Promise<void> {
+  const plan = planCompanions(transport, layouts);
+  await writeStreamedCompanions(transport, dir, plan.streamed);
+  if (Object.keys(plan.batch).length) await transport.writeFiles(dir, plan.batch);
 }
 
 /** The blobs `values` of the JSON file at `jsonPath` (on the transport's side) name, read from its companion. */

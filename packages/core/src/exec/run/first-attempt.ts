@@ -12,7 +12,7 @@ import { exportNameOf, type ClassModule } from '../../ship/locate.js';
 import { runnerFile } from '../../ship/runner-file.js';
 import { CompanionLayout, PROTOCOL_VERSION, hasBlobs, instanceState, jobFiles, serialize, type JobFile } from '@clustrix/wire';
 import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
-import { carriesCompanions, writeCompanions } from '../files/companions.js';
+import { carriesCompanions, planCompanions, writeStreamedCompanions } from '../files/companions.js';
 import { stageExternals } from '../files/externals.js';
 import { planInputs, stageInputs, type InputFile } from '../files/inputs.js';
 import { checkNodeBeforeSubmit } from '../files/node-check.js';
@@ -58,9 +58,10 @@ export async function submitFirstAttempt(input: FirstAttemptInput): Promise<Firs
   input.checkCancelled();
 
   const { files, companions } = jobFolderFiles(input, bundlePath, exportName);
+  const bytes = planCompanions(rt.transport, companions);
   input.onSubmitting();
-  const jobDir = await rt.stager.writeJob(input.jobId, files);
-  await writeCompanions(rt.transport, jobDir, companions);
+  const jobDir = await rt.stager.writeJob(input.jobId, { ...files, ...bytes.batch });
+  await writeStreamedCompanions(rt.transport, jobDir, bytes.streamed);
   await stageInputs(rt.transport, rt.remoteRoot, jobDir, inputs);
   try {
     input.checkCancelled();
