@@ -29,6 +29,7 @@ import {
   type ResultFile,
 } from '@clustrix/wire';
 import { armCheckpoints, latchSignal, type Checkpointing, type RunnerStamp } from './checkpointing.js';
+import { runnerUsage } from './usage.js';
 import { writeJobFile } from './write-job-file.js';
 
 export function resolveIndex(job: JobFile, indexArg: string | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
@@ -158,6 +159,7 @@ async function writeResult(jobDir: string, index: number | undefined, value: unk
     value: serialize(value, 'result'),
     ...stamp,
     finishedAt: new Date().toISOString(),
+    usage: runnerUsage(),
   };
   await writeJobFile(jobDir, jobFiles.result(index), result);
 }
@@ -169,6 +171,7 @@ async function writeError(jobDir: string, index: number | undefined, thrown: unk
     error: { ...encodeError(thrown), ...(phase === 'setup' ? { setup: true } : {}) },
     ...stamp,
     finishedAt: new Date().toISOString(),
+    usage: runnerUsage(),
   };
   try {
     await writeJobFile(jobDir, jobFiles.error(index), file);
