@@ -7,7 +7,7 @@ export function formatMs(ms: number): string {
   const s = ms / 1000;
   if (s < 90) return `${s.toFixed(1)} s`;
   const total = Math.round(s);
-  if (total < 3600 * 2) return `${Math.floor(total / 60)}m ${String(total % 60).padStart(2, '0')}s`;
+  if (total < 3600) return `${Math.floor(total / 60)}m ${String(total % 60).padStart(2, '0')}s`;
   return `${Math.floor(total / 3600)}h ${String(Math.floor((total % 3600) / 60)).padStart(2, '0')}m`;
 }
 
