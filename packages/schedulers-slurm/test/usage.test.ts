@@ -1,4 +1,4 @@
-// The sacct usage parser on captured real output (fixtures/sacct-usage.txt, sacct-mem-exceeded-steps.txt).
+// The sacct usage parser on captured real output (fixtures/usage-sacct.txt, sacct-mem-exceeded-steps.txt).
 import { describe, expect, test } from '@jest/globals';
 import { dialectForProfile, parseAllocTres, parseSlurmBytes, parseSlurmDuration, parseSlurmUsage, slurmDialect } from '@clustrix/schedulers-slurm';
 import { capture } from './fixture.js';
@@ -10,14 +10,14 @@ const usageOf = (name: string, ids: string[]) => {
 
 describe('sacct usage', () => {
   test('a finished job: Elapsed and TotalCPU from its own line, MaxRSS from its .batch step, cpus from AllocTRES', () => {
-    const r = usageOf('sacct-usage.txt', ['16170', '16171']);
+    const r = usageOf('usage-sacct.txt', ['16170', '16171']);
     expect(r.get('16170')).toEqual({ job: { source: 'slurm', elapsedMs: 4000, cpuMs: 38, maxRssBytes: 50540 * 1024, cpus: 1 } });
     // over its time limit: the figures are there all the same
     expect(r.get('16171')?.job).toMatchObject({ elapsedMs: 80_000, cpuMs: 2, maxRssBytes: 50504 * 1024 });
   });
 
   test('an array: one figure set per task, by task index; no MaxRSS sample leaves the peak out', () => {
-    const r = usageOf('sacct-usage.txt', ['166']).get('166')!;
+    const r = usageOf('usage-sacct.txt', ['166']).get('166')!;
     expect(r.job).toBeUndefined();
     expect(r.tasks?.size).toBe(200);
     expect(r.tasks?.get(0)).toEqual({ source: 'slurm', elapsedMs: 1000, cpuMs: 33, cpus: 1 });
@@ -25,7 +25,7 @@ describe('sacct usage', () => {
   });
 
   test('jobs not asked for, and unknown ones, are left out', () => {
-    expect([...usageOf('sacct-usage.txt', ['16170', '999']).keys()]).toEqual(['16170']);
+    expect([...usageOf('usage-sacct.txt', ['16170', '999']).keys()]).toEqual(['16170']);
   });
 
   test('the peak is the largest step (a job killed for memory)', () => {
