@@ -2,7 +2,7 @@
 // usage query of batch schedulers, the merge of both, and the summary `clustrix status` prints.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configure, map, shutdown, submit } from '@clustrix/core';
@@ -10,6 +10,10 @@ import { getJob, summarizeUsage } from '@clustrix/core/jobs';
 import type { CommandOutput, UsageReport } from '@clustrix/core/scheduler';
 import { UsageQueries } from '../src/batch/usage.js';
 import { mergeUsage } from '../src/exec/run/usage-ledger.js';
+import { PROTOCOL_VERSION, serialize } from '@clustrix/wire';
+import { collectOutcome } from '../src/exec/run/job-outcome.js';
+import { UsageLedger } from '../src/exec/run/usage-ledger.js';
+import { LocalTransport } from '../src/transport/local.js';
 import { Worker } from './fixtures/jobs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'clustrix-usage-'));
@@ -39,11 +43,13 @@ describe('usage on the local scheduler (the runner measures itself)', () => {
     expect((await h.usage())?.maxRssBytes).toBeGreaterThan(0);
   });
 
-  test("a map: every item's handle has its own figures, and the record one entry per item", async () => {
+  test("a map: every item has its own figures on the array job's handle, and the record one entry per item", async () => {
     const batch = map([0, 1, 2], (i) => w.echo(i));
     await batch;
-    const all = await Promise.all(batch.jobs.map((j) => j.usage()));
+    expect(batch.jobs).toHaveLength(1); // one array job
+    const all = await Promise.all([0, 1, 2].map((i) => batch.jobs[0]!.usage(i)));
     for (const u of all) expect(u?.elapsedMs).toBeGreaterThan(0);
+    expect(await batch.jobs[0]!.usage(3)).toBeUndefined(); // no such item
     const record = await getJob(batch.jobs[0]!.id);
     expect(Object.keys(record.usage ?? {}).sort()).toEqual(['0', '1', '2']);
     expect(summarizeUsage(record)).toMatchObject({ reported: 3, items: 3, sources: ['runner'] });
@@ -118,5 +124,26 @@ describe('merging and summarizing', () => {
     // used most of what it asked for: no hint
     expect(summarizeUsage({ usage, items: 4, options: { memory: '500M', time: '5m' } })!.hints).toEqual([]);
     expect(summarizeUsage({ items: 4, options: {} })).toBeUndefined();
+  });
+});
+
+describe('a runner older than the usage field', () => {
+  test('its result file still reads; the item simply has no figures (and a scheduler-less cluster records none)', async () => {
+    const jobDir = join(root, 'old-runner-job');
+    mkdirSync(jobDir);
+    const stamp = { host: 'n1', startedAt: new Date(0).toISOString(), finishedAt: new Date(1).toISOString() };
+    writeFileSync(join(jobDir, 'result.json'), JSON.stringify({ protocol: PROTOCOL_VERSION, value: serialize(42), ...stamp }));
+    const ref = { jobId: 'old', schedulerJobId: '1', jobDir };
+    const outcome = await collectOutcome({ transport: new LocalTransport(), scheduler: 'local', ref }, undefined, { state: 'completed' });
+    expect(outcome).toEqual({ ok: true, value: 42 });
+    const ledger = new UsageLedger();
+    ledger.note(0, outcome);
+    const rt = { scheduler: { name: 'local' } } as never;
+    await expect(ledger.ended(rt, { n: 0, jobId: 'old', jobDir, ref }, [0], false)).resolves.toEqual({});
+    // a new runner's file carries it
+    const usage = { elapsedMs: 5, cpuMs: 1, maxRssBytes: 4096, source: 'runner' };
+    writeFileSync(join(jobDir, 'result.json'), JSON.stringify({ protocol: PROTOCOL_VERSION, value: serialize(42), ...stamp, usage }));
+    const fresh = await collectOutcome({ transport: new LocalTransport(), scheduler: 'local', ref }, undefined, { state: 'completed' });
+    expect(fresh).toEqual({ ok: true, value: 42, usage });
   });
 });

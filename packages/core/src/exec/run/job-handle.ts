@@ -48,9 +48,10 @@ export class JobHandle<T = unknown> {
   /**
    * What the job used — elapsed time, CPU time, peak memory, and the CPUs and GPUs it had where the
    * scheduler says — once it has ended (whether it succeeded or not); undefined when nothing reported it.
+   * For the array job of a `map`, item `index` of it (`batch.jobs[0].usage(i)`).
    */
-  usage(): Promise<JobUsage | undefined> {
-    return this.run.usage(this.index);
+  usage(index = this.index): Promise<JobUsage | undefined> {
+    return this.run.usage(index);
   }
 
   /** The method's result, or what it threw. */
