@@ -90,6 +90,15 @@ describe('the usage query of a batch scheduler', () => {
     expect(q.trips).toBe(2);
   });
 
+  test('a query that hangs is given up after its timeout, answering nothing', async () => {
+    const hanging = {
+      exec: (_argv: string[], options?: { signal?: AbortSignal }) =>
+        new Promise<never>((_, reject) => options!.signal!.addEventListener('abort', () => reject(new Error('aborted')))),
+    };
+    const q = new UsageQueries(dialect, hanging, 1, 50);
+    await expect(q.ask(['1'])).resolves.toEqual(new Map());
+  });
+
   test('a failed query answers nothing (usage never fails a job); a dialect without usage asks nothing', async () => {
     const q = new UsageQueries(dialect, { exec: async () => ({ stdout: '', stderr: 'boom', code: 255 }) }, 1);
     await expect(q.ask(['1'])).resolves.toEqual(new Map());

@@ -12,6 +12,8 @@ import { parseRoundTrip, roundTripScript } from './round-trip.js';
 
 /** How long an ask waits for others to join it before the query goes out, ms. */
 export const USAGE_WINDOW_MS = 200;
+/** A usage query that takes longer is given up (accounting daemon down): the runner's figures stand. */
+export const USAGE_TIMEOUT_MS = 30_000;
 
 interface Gathering {
   ids: Set<string>;
@@ -28,6 +30,7 @@ export class UsageQueries {
     private readonly dialect: Pick<BatchDialect, 'name' | 'usageArgv' | 'parseUsage'>,
     private readonly transport: Pick<Transport, 'exec'>,
     private readonly windowMs = USAGE_WINDOW_MS,
+    private readonly timeoutMs = USAGE_TIMEOUT_MS,
   ) {
     this.log = logger(dialect.name);
   }
@@ -50,7 +53,7 @@ export class UsageQueries {
   private async query(ids: string[]): Promise<Map<string, UsageReport>> {
     try {
       const commands = this.dialect.usageArgv!(ids);
-      const out = await this.transport.exec(['sh', '-s'], { stdin: roundTripScript(commands, []) });
+      const out = await this.transport.exec(['sh', '-s'], { stdin: roundTripScript(commands, []), signal: AbortSignal.timeout(this.timeoutMs) });
       this.trips++;
       const rt = parseRoundTrip(out.stdout, commands.length, []);
       if (!rt.complete) throw new Error(`the usage command was cut short (exit code ${out.code}): ${out.stderr.trim().slice(-300)}`);
