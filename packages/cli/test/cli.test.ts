@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configure, shutdown, submit } from '@clustrix/core';
+import { configure, map, shutdown, submit } from '@clustrix/core';
 import { getJob } from '@clustrix/core/jobs';
 import { CliJobs } from './fixtures/cli-jobs.js';
 import { runCli } from './run-cli.js';
@@ -51,6 +51,31 @@ describe('clustrix (local scheduler)', () => {
     expect((await cli('logs', h.id, '--stdout')).stdout).toBe('line 0\nline 1\nline 2\n');
     const result = await cli('result', h.id, '--compact');
     expect(result).toMatchObject({ code: 0, stdout: '3\n' });
+  }, 60_000);
+
+  test('status: what a finished job used, its efficiency against the request, and a hint when it asked for four times too much', async () => {
+    const h = await submit(() => new CliJobs().sleep(50), { cluster: 'box', memory: '4G', time: '1h' });
+    await h.result();
+    const status = await cli('status', h.id);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/\nused +measured by runner\n/);
+    expect(status.stdout).toMatch(/\n {2}elapsed +[\d.]+ (ms|s)\n {2}cpu time +[\d.]+ (ms|s)\n {2}peak memory +[\d.]+ MiB\n/);
+    expect(status.stdout).toMatch(/\nefficiency +CPU \d+% of 1 CPU, memory \d+% of 4\.00 GiB, time 0% of 1h 00m\n/);
+    expect(status.stdout).toMatch(/\nhint +it used under a quarter of the memory it asked for \(4G\): `memory: '\d+[MG]'` would do\n/);
+    expect(status.stdout).toMatch(/\nhint +it used under a quarter of the time it asked for \(1h\): `time: '1m'` would do/);
+    const json = JSON.parse((await cli('status', h.id, '--json')).stdout) as { usage: { reported: number }; record: { usage: Record<string, { maxRssBytes: number }> } };
+    expect(json.usage.reported).toBe(1);
+    expect(json.record.usage['0']!.maxRssBytes).toBeGreaterThan(0);
+  }, 60_000);
+
+  test('status of a map: min, median and max over its items', async () => {
+    const batch = map([10, 20, 30], (ms) => new CliJobs().sleep(ms), { cluster: 'box' });
+    await batch;
+    const status = await cli('status', batch.jobs[0]!.id);
+    expect(status.stdout).toMatch(/\nused +3 of 3 items measured by runner \(min · median · max over items\)\n/);
+    expect(status.stdout).toMatch(/\n {2}elapsed +min [\d.]+ (ms|s) · median [\d.]+ (ms|s) · max [\d.]+ (ms|s)\n/);
+    expect(status.stdout).toMatch(/\n {2}peak memory +min [\d.]+ MiB · median [\d.]+ MiB · max [\d.]+ MiB\n/);
+    expect(status.stdout).toMatch(/\nefficiency +CPU median \d+% of 1 CPU, time max 0% of 10m 00s\n/);
   }, 60_000);
 
   test('result of a failed job: the error on stderr, exit code 1', async () => {

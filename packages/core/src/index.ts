@@ -21,6 +21,7 @@ export { defineConfig, type ClustrixConfig, type ClustrixConfigInput, type Clust
 export { shutdown } from './exec/cluster/cluster-runtime.js';
 export type { JobOptions, CallOptions, ResourceKey } from './options.js';
 export type { JobState, JobStatus, TaskStatus, JobRef } from './scheduler/contract.js';
+export type { JobUsage } from '@clustrix/wire';
 export type { RecordState } from './registry/record.js';
 export * from './errors.js';
 export { createClustrix, type Clustrix } from './api/client.js';

@@ -34,6 +34,7 @@ import {
   type SerializedValue,
 } from '@clustrix/wire';
 import { armCheckpoints, latchSignal, type Checkpointing, type RunnerStamp } from './checkpointing.js';
+import { runnerUsage } from './usage.js';
 import { writeJobFile } from './write-job-file.js';
 
 export function resolveIndex(job: JobFile, indexArg: string | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
@@ -173,6 +174,7 @@ async function writeResult(jobDir: string, index: number | undefined, value: unk
     value: companion.place(blobs ? serializeWithBlobs(value, 'result') : serialize(value, 'result')),
     ...stamp,
     finishedAt: new Date().toISOString(),
+    usage: runnerUsage(),
   };
   await writeJobFile(jobDir, jobFiles.result(index), result, companion);
 }
@@ -184,6 +186,7 @@ async function writeError(jobDir: string, index: number | undefined, thrown: unk
     error: { ...encodeError(thrown), ...(phase === 'setup' ? { setup: true } : {}) },
     ...stamp,
     finishedAt: new Date().toISOString(),
+    usage: runnerUsage(),
   };
   try {
     await writeJobFile(jobDir, jobFiles.error(index), file);

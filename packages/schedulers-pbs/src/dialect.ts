@@ -5,6 +5,7 @@ import { FLAVOURS, INDEX_ENV, pbsOptionsShape, type PbsFlavour } from './flavour
 import { parseQsubId } from './parse.js';
 import { qsubArgv, renderPbsScript } from './render.js';
 import { pbsReports } from './report.js';
+import { parsePbsUsage } from './usage.js';
 
 /** What MoM (PBS Pro, OpenPBS, Torque) writes into a job's stderr when it kills the job at a limit. */
 const MOM_KILLS = {
@@ -25,6 +26,7 @@ export interface PbsDialect extends BatchDialect {
 
 export function pbsDialect(flavour: PbsFlavour, detected?: DetectedFlavour): PbsDialect {
   const traits = FLAVOURS[flavour];
+  const statusArgv = (ids: readonly string[]) => [['qstat', '-f', ...traits.qstatFlags, ...(ids.some((id) => id.includes('[')) ? ['-t'] : []), ...ids]];
   return {
     name: 'pbs',
     supports: traits.supports,
@@ -40,8 +42,10 @@ export function pbsDialect(flavour: PbsFlavour, detected?: DetectedFlavour): Pbs
     submitArgv: (scriptPath, spec) => qsubArgv(scriptPath, spec, flavour),
     parseJobId: parseQsubId,
     // ONE qstat for every outstanding job; -t lists array subjobs (only real PBS ids carry `[]`)
-    statusArgv: (ids) => [['qstat', '-f', ...traits.qstatFlags, ...(ids.some((id) => id.includes('[')) ? ['-t'] : []), ...ids]],
+    statusArgv,
     parseStatus: (outputs, ids) => pbsReports(flavour, outputs, ids),
     cancelArgv: (ids) => ['qdel', ...ids],
+    // the job history's resources_used (PBS Pro/OpenPBS; the Torque wrappers print none)
+    ...(flavour === 'pbspro' ? { usageArgv: statusArgv, parseUsage: parsePbsUsage } : {}),
   };
 }

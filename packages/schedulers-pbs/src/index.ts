@@ -31,3 +31,4 @@ export { safeJobName, checkedPath } from './names.js';
 export { parseQsubId, parsePbsId, parseQstatFull, idKey, type PbsJobId, type QstatRecord } from './parse.js';
 export { pbsReports, recordEntry } from './report.js';
 export { PBS_STATES, outcomeOfExit, ENDED_WITHOUT_STATUS } from './states.js';
+export { parsePbsUsage, parsePbsDuration, parsePbsSize } from './usage.js';

@@ -7,6 +7,7 @@ import type { BatchDialect, ResourceKey } from '@clustrix/core/scheduler';
 import { sgeOptionsShape, sgeSettings } from './options.js';
 import { qacctArgv, qacctReports } from './qacct.js';
 import { parseQsubId, qstatReports } from './qstat.js';
+import { parseSgeUsage, usageArgv } from './usage.js';
 import { renderSgeScript } from './render.js';
 
 /**
@@ -36,5 +37,7 @@ export const sgeDialect: BatchDialect = {
   cancelArgv: (ids) => ['qdel', ...ids],
   explainArgv: qacctArgv,
   parseExplain: qacctReports,
+  usageArgv,
+  parseUsage: parseSgeUsage,
   explainGraceMs: (profile) => sgeSettings(profile).accountingWaitMs,
 };

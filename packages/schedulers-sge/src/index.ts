@@ -14,3 +14,4 @@ export { renderSgeScript, sgeDirectives, sgeJobName, sgeClock, memoryRequest, NO
 export { parseQsubId, parseQstatXml, parseTaskRange, qstatReports, type QstatEntry } from './qstat.js';
 export { parseQacct, qacctReports, qacctArgv, explainRecord, parseSgeMemory, parseSgeTime, categoryRequests, type QacctRecord } from './qacct.js';
 export { mapSgeState, describeSgeState, mapFailedCode, FAILED } from './states.js';
+export { usageArgv as sgeUsageArgv, parseSgeUsage } from './usage.js';

@@ -1,6 +1,7 @@
 /** SLURM as a batch dialect: what core's batch machinery needs to drive sbatch, squeue, sacct and scancel. */
 import { TransportError, type BatchDialect, type CommandOutput, type ResourceKey } from '@clustrix/core/scheduler';
 import { parseSbatchId, SACCT_FORMAT, slurmReports, SQUEUE_FORMAT } from './parse.js';
+import { parseSlurmUsage, usageArgv } from './usage.js';
 import { slurmOptionsShape } from './profile.js';
 import { renderSlurmScript } from './render.js';
 
@@ -58,4 +59,6 @@ export const slurmDialect: BatchDialect = {
     return slurmReports(outputs, ids);
   },
   cancelArgv: (ids) => ['scancel', ...ids],
+  usageArgv,
+  parseUsage: parseSlurmUsage,
 };

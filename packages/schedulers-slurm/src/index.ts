@@ -18,3 +18,4 @@ export { dialectForProfile, requeueDirective, slurmOptionsShape, type SlurmProfi
 export { renderSlurmScript, slurmDirectives } from './render.js';
 export { parseSbatchId, parseSqueue, parseSacct, parseJobIdField, slurmReports } from './parse.js';
 export { mapSlurmState, SLURM_STATES, slurmWord } from './states.js';
+export { usageArgv as slurmUsageArgv, parseSlurmUsage, parseSlurmDuration, parseSlurmBytes, parseAllocTres, USAGE_FORMAT } from './usage.js';

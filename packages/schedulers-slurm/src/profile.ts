@@ -46,5 +46,6 @@ export function dialectForProfile(base: BatchDialect, profile: Record<string, un
     submitArgv: (scriptPath: string, spec: BatchJobSpec) => withConf(base.submitArgv(scriptPath, spec)),
     statusArgv: (ids: readonly string[]) => base.statusArgv(ids).map(withConf),
     cancelArgv: (ids: readonly string[]) => withConf(base.cancelArgv(ids)),
+    ...(base.usageArgv ? { usageArgv: (ids: readonly string[]) => base.usageArgv!(ids).map(withConf) } : {}),
   };
 }

@@ -17,7 +17,7 @@
  *
  * A retry or a resume from a checkpoint runs in a folder of its own, `<jobId>-r<n>`, holding only
  * the items that go again (renumbered from 0); the caller maps them back to the original items.
- * Fields added after version 1 shipped (`resume`, `checkpoint`, `attempt`, `parentJobId`) are
+ * Fields added after version 1 shipped (`resume`, `checkpoint`, `attempt`, `parentJobId`, `usage`) are
  * optional: a job folder without them means what it always meant. Version 2: values may name blobs of
  * the companion `.bin` files (`SerializedValue.blobs`), which a version-1 runner would not read.
  */
@@ -95,12 +95,33 @@ export interface CheckpointFile {
   at: string;
 }
 
+/**
+ * What a job (or one array item) used. Every figure is optional: each source reports what it can
+ * (the runner its own process; SLURM's sacct, SGE's qacct, PBS's resources_used the whole job).
+ */
+export interface JobUsage {
+  /** Wall-clock time, ms. */
+  elapsedMs?: number;
+  /** CPU time (user + system), ms. */
+  cpuMs?: number;
+  /** Peak resident memory, bytes (SGE: maxvmem, the peak virtual memory). */
+  maxRssBytes?: number;
+  /** CPUs allocated to it, when the source says. */
+  cpus?: number;
+  /** GPUs allocated to it, when the source says. */
+  gpus?: number;
+  /** Who measured: `runner` (the runner's own process.resourceUsage()), or the scheduler's name. */
+  source: string;
+}
+
 export interface ResultFile {
   protocol: number;
   value: SerializedValue;
   host: string;
   startedAt: string;
   finishedAt: string;
+  /** What the runner's process used (absent from runners older than this field). */
+  usage?: JobUsage;
 }
 
 export interface ErrorFile {
@@ -109,6 +130,8 @@ export interface ErrorFile {
   host: string;
   startedAt: string;
   finishedAt: string;
+  /** What the runner's process used (absent from runners older than this field). */
+  usage?: JobUsage;
 }
 
 /** File names inside a job folder. `index` undefined = a single job. */

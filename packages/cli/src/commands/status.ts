@@ -1,8 +1,9 @@
 /** `clustrix status ID`: the record, its attempts, and what the scheduler says now. */
 import type { Command } from 'commander';
 import type { JobStatus } from '@clustrix/core';
-import { jobStatus } from '@clustrix/core/jobs';
+import { jobStatus, summarizeUsage } from '@clustrix/core/jobs';
 import { formatAge, formatRecordState, formatTable, formatTime } from '../format.js';
+import { usageLines } from './status-usage.js';
 
 function taskSummary(status: JobStatus): string | undefined {
   if (!status.tasks) return undefined;
@@ -19,9 +20,10 @@ export function registerStatus(program: Command): void {
     .option('--json', 'the record and status as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const { record: r, status } = await jobStatus(id);
+      const usage = summarizeUsage(r);
       if (opts.json) {
         const tasks = status?.tasks ? Object.fromEntries(status.tasks) : undefined;
-        process.stdout.write(`${JSON.stringify({ record: r, status: status ? { ...status, tasks } : undefined }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ record: r, status: status ? { ...status, tasks } : undefined, usage }, null, 2)}\n`);
         return;
       }
       const lines: Array<[string, string]> = [
@@ -33,6 +35,7 @@ export function registerStatus(program: Command): void {
       ];
       if (r.endedAt) lines.push(['ended', `${formatTime(r.endedAt)} (${formatAge(r.endedAt)})`]);
       if (r.outcome) lines.push(['outcome', `${r.outcome.succeeded} succeeded, ${r.outcome.failed} failed${r.outcome.error ? ` — ${r.outcome.error.name}: ${r.outcome.error.message}` : ''}`]);
+      if (usage) lines.push(...usageLines(usage));
       if (r.key) lines.push(['key', r.key]);
       if (r.requeues) lines.push(['requeued', `${r.requeues.count} time${r.requeues.count > 1 ? 's' : ''} by the scheduler (node failure or preemption), last ${formatTime(r.requeues.lastAt)}${r.requeues.reason ? ` — ${r.requeues.reason}` : ''}`]);
       if (r.pending) lines.push(['next', `${r.pending.reason} (not before ${formatTime(r.pending.notBefore)})`]);

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { ResourceKey } from '../options.js';
 import type { Resources } from '../resources/normalize.js';
-import type { JobState, KillPatterns } from '../scheduler/contract.js';
+import type { JobState, KillPatterns, UsageReport } from '../scheduler/contract.js';
 
 export interface BatchJobSpec {
   jobId: string;
@@ -89,4 +89,11 @@ export interface BatchDialect {
   parseExplain?(outputs: readonly CommandOutput[], ids: readonly string[]): Map<string, SchedulerReport>;
   /** How long to keep asking before an unexplained job counts as lost, ms (default 60 s); may read the profile. */
   explainGraceMs?(profile: Record<string, unknown>): number;
+  /**
+   * Optional: commands that say what ended jobs used (SLURM's sacct, SGE's qacct, PBS's qstat -f -x).
+   * Core runs them ONCE per ended job, in one round trip for the jobs that end together (batch/usage.ts).
+   */
+  usageArgv?(ids: readonly string[]): string[][];
+  /** Usage by scheduler job id, from the outputs of usageArgv's commands (same order); a job left out is unknown. */
+  parseUsage?(outputs: readonly CommandOutput[], ids: readonly string[]): Map<string, UsageReport>;
 }

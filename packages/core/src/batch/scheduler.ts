@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ClustrixError, SubmitError, TransportError } from '../errors.js';
 import { CHECKPOINT_SIGNAL, checkpointLeadSeconds } from '../options.js';
 import { normalizeResources } from '../resources/normalize.js';
-import type { JobRef, JobStatus, Scheduler, SchedulerContext, SchedulerFactory, StatusOptions, SubmitRequest } from '../scheduler/contract.js';
+import type { JobRef, JobStatus, Scheduler, SchedulerContext, SchedulerFactory, StatusOptions, SubmitRequest, UsageReport } from '../scheduler/contract.js';
 import type { Transport } from '../transport/contract.js';
 import { logger } from '../util/debug.js';
 import type { BatchDialect, BatchJobSpec, SchedulerReport } from './dialect.js';
@@ -17,6 +17,7 @@ import { DEFAULT_EXPLAIN_GRACE_MS, explainedReport, SignalExits, standIn, vanish
 import { CANCEL_MARKER, parseRoundTrip, roundTripScript, type RoundTripResult } from './round-trip.js';
 import { asCancelled, endJustGuessed, mergeBatchStatus, type SignalExitReader } from './status-merge.js';
 import { argvToShell, quoteWord } from '../transport/shell-quote.js';
+import { UsageQueries } from './usage.js';
 
 export const JOB_SCRIPT = 'job.sh';
 
@@ -49,6 +50,8 @@ export class BatchScheduler implements Scheduler {
   private readonly vanishedSince = new Map<string, number>();
   /** Signal exits waiting for the scheduler to say why (explain.ts). */
   private readonly signalExits: SignalExits;
+  /** What ended jobs used: one query for the jobs that end together (batch/usage.ts). */
+  readonly usageQueries: UsageQueries;
   private readonly log;
 
   constructor(
@@ -63,6 +66,7 @@ export class BatchScheduler implements Scheduler {
     this.killPatterns = dialect.killPatterns;
     this.log = logger(dialect.name);
     this.signalExits = new SignalExits(dialect.name);
+    this.usageQueries = new UsageQueries(dialect, transport);
   }
 
   /** Which variant of the scheduler the dialect speaks, and how that was found (printed by `clustrix doctor`). */
@@ -210,6 +214,17 @@ export class BatchScheduler implements Scheduler {
       this.log('%s left %s without an exit code%s', id, this.name, explained.has(id) ? ': explained' : ` (${how})`);
       reports.set(id, explainedReport(reports.get(id), explained.get(id), tasks, standIn(how, this.name, grace)));
     }
+  }
+
+  /** What ended jobs used, by Clustrix job id (the dialect's usage commands; nothing when it has none). */
+  async usage(refs: readonly JobRef[]): Promise<Map<string, UsageReport>> {
+    const bySchedulerId = await this.usageQueries.ask([...new Set(refs.map((r) => r.schedulerJobId))]);
+    const out = new Map<string, UsageReport>();
+    for (const r of refs) {
+      const u = bySchedulerId.get(r.schedulerJobId);
+      if (u) out.set(r.jobId, u);
+    }
+    return out;
   }
 
   /**

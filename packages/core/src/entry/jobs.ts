@@ -9,6 +9,7 @@ export { listJobs, getJob, jobStatus, cancelJob, jobLogs, refreshRecords, type L
 export { cleanJobs, type CleanOptions, type CleanReport } from '../api/clean.js';
 export { registryDirOf, openRegistry, JobRegistry, type ListFilter } from '../registry/index.js';
 export type { JobRecord, AttemptRecord, RecordState, PendingAttempt } from '../registry/record.js';
+export { summarizeUsage, type UsageSummary, type UsageStats } from '../registry/usage-summary.js';
 export { loadConfig, DEFAULT_CONFIG, type LoadedConfig, type ConfigLayer, type LoadConfigOptions } from '../config/load.js';
 export { resolveCall, type ResolvedCall } from '../config/resolve.js';
 export { clusterRuntime, getCluster, type ClusterRuntime } from '../exec/cluster/cluster-runtime.js';

@@ -15,7 +15,9 @@ export type {
   SchedulerContext,
   SchedulerFactory,
   SubmitRequest,
+  UsageReport,
 } from '../scheduler/contract.js';
+export type { JobUsage } from '@clustrix/wire';
 export { isTerminal, TERMINAL_STATES } from '../scheduler/contract.js';
 export { registerScheduler, loadSchedulerFactory } from '../scheduler/load.js';
 export { aggregateTaskStatus } from '../scheduler/aggregate.js';

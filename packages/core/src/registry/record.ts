@@ -5,6 +5,7 @@
  * they may be secrets, and the job folder on the cluster already holds them.
  */
 import { hostname } from 'node:os';
+import type { JobUsage } from '@clustrix/wire';
 import type { ClusterProfile } from '../config/schema.js';
 import type { JobOptions } from '../options.js';
 import { isTerminal, type JobRef, type JobState } from '../scheduler/contract.js';
@@ -81,6 +82,11 @@ export interface JobRecord {
   inputs?: string[];
   /** How it ended. */
   outcome?: { succeeded: number; failed: number; error?: { name: string; message: string } };
+  /**
+   * What each item used, by original item index (`"0"` for a single job), from the attempt that ran it
+   * last: the scheduler's accounting where it reports, the runner's own figures for the rest.
+   */
+  usage?: Record<string, JobUsage>;
   /** Times the scheduler requeued a started job or item by itself (node failure, preemption), and the last one. */
   requeues?: { count: number; lastAt: string; reason?: string };
   /** Set by `clustrix clean` (or the `cleanup` option) when the remote folders were removed. */

@@ -4,6 +4,7 @@
  * of ALL outstanding jobs in one round trip, cancel.
  */
 import type { z } from 'zod';
+import type { JobUsage } from '@clustrix/wire';
 import type { ClusterProfile } from '../config/schema.js';
 import type { JobOptions, ResourceKey } from '../options.js';
 import type { Transport } from '../transport/contract.js';
@@ -86,6 +87,12 @@ export interface JobRef {
   extra?: Record<string, unknown>;
 }
 
+/** What a scheduler says an ended job used: the job's figures, and each array task's (by 0-based index). */
+export interface UsageReport {
+  job?: JobUsage;
+  tasks?: Map<number, JobUsage>;
+}
+
 /**
  * The lines a scheduler leaves in a killed job's stderr (slurmstepd's, PBS MoM's...): they tell a memory
  * or time-limit kill apart when the scheduler's state cannot. Each pattern should match the whole line
@@ -116,6 +123,12 @@ export interface Scheduler {
   /** True when status() can wait for completions itself (see StatusOptions.waitMs). */
   readonly longPoll?: boolean;
   cancel(refs: readonly JobRef[]): Promise<void>;
+  /**
+   * Optional: what ended jobs used (elapsed, CPU time, peak memory), by Clustrix job id. Core asks once
+   * per attempt, when it has ended; a batch scheduler answers the jobs that end together in one round
+   * trip. Never throws: a job left out is unknown (the runner's own figures then stand).
+   */
+  usage?(refs: readonly JobRef[]): Promise<Map<string, UsageReport>>;
   /** Optional push: call `listener` when something may have changed (a child exited, a watch event). */
   subscribe?(listener: () => void): () => void;
   close?(): Promise<void>;

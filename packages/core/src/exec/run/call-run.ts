@@ -6,6 +6,7 @@
  * supervisor watches, collects, retries and resumes until every item has its outcome. Attached
  * (`CallRun.attach`): the job was submitted by another process; only the supervising part runs.
  */
+import type { JobUsage } from '@clustrix/wire';
 import { CancelledError, JobLostError } from '../../errors.js';
 import { currentRegistry } from '../../registry/index.js';
 import { currentAttempt, type JobRecord, type RecordState } from '../../registry/record.js';
@@ -52,6 +53,8 @@ export interface RunState {
   ref?: JobRef;
   runtime?: ClusterRuntime;
   lastStatus?: JobStatus;
+  /** What each item used, by item index, once the run is over (the registry record's `usage`). */
+  usage?: Record<string, JobUsage> | undefined;
 }
 
 /** Runs of this process that are not over, by job id: attaching to one of them (a `key` used twice, `attach(id)` here) shares it. */
@@ -226,6 +229,7 @@ export class CallRun {
     try {
       const final = await sup.run();
       this.state.state = final.state;
+      this.state.usage = final.usage;
       await this.fetchOutputs(rt, final);
       await cleanupJobFolders(rt, registry, final);
       void sweepOnSchedule(rt, registry, final.options.retentionDays); // in the background, at most once a day
@@ -264,6 +268,12 @@ export class CallRun {
   async cancel(): Promise<void> {
     this.cancelRequested = true;
     if (this.supervisor && !isTerminal(this.state.state as JobState)) await this.supervisor.cancel();
+  }
+
+  /** What item `index` used, once the run is over; undefined when nothing reported it. */
+  async usage(index: number): Promise<JobUsage | undefined> {
+    await this.done;
+    return this.state.usage?.[String(index)];
   }
 
   /** A fresh status from the scheduler (one query). */

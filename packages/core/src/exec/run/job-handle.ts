@@ -1,4 +1,5 @@
 /** What a submitted call gives back: its id, its state, a way to cancel it, and its result. */
+import type { JobUsage } from '@clustrix/wire';
 import type { RecordState } from '../../registry/record.js';
 import type { JobRef, JobStatus } from '../../scheduler/contract.js';
 import type { CallRun } from './call-run.js';
@@ -42,6 +43,15 @@ export class JobHandle<T = unknown> {
   /** Cancel the job (and any retry of it); its result then rejects with a CancelledError. */
   cancel(): Promise<void> {
     return this.run.cancel();
+  }
+
+  /**
+   * What the job used — elapsed time, CPU time, peak memory, and the CPUs and GPUs it had where the
+   * scheduler says — once it has ended (whether it succeeded or not); undefined when nothing reported it.
+   * For the array job of a `map`, item `index` of it (`batch.jobs[0].usage(i)`).
+   */
+  usage(index = this.index): Promise<JobUsage | undefined> {
+    return this.run.usage(index);
   }
 
   /** The method's result, or what it threw. */

@@ -24,15 +24,17 @@ import { registeredById } from '@clustrix/wire';
 import type { JobRef, KillPatterns, TaskStatus } from '../../scheduler/contract.js';
 import type { Transport } from '../../transport/contract.js';
 import { decodeError } from '@clustrix/wire';
-import { jobFiles, type CheckpointFile, type ErrorFile, type ResultFile } from '@clustrix/wire';
+import { jobFiles, type CheckpointFile, type ErrorFile, type JobUsage, type ResultFile } from '@clustrix/wire';
 import { deserialize, type SerializedValue } from '@clustrix/wire';
 import { readCompanionBlobs } from '../files/companions.js';
 
 export type Outcome =
-  | { ok: true; value: unknown }
+  | { ok: true; value: unknown; usage?: JobUsage }
   | {
       ok: false;
       error: unknown;
+      /** What the runner's process used, from its error file. */
+      usage?: JobUsage;
       /** The job ran checkpoint() before its time limit: the state to resume from. */
       checkpoint?: { state: SerializedValue; trigger: string };
     };
@@ -122,12 +124,16 @@ export async function collectOutcome(ctx: CollectContext, index: number | undefi
   }
   const [resultBuf, errorBuf, codeBuf, checkpointBuf] = paths.map((p) => files.get(p));
   const jobLabel = `job ${ctx.ref.jobId}${index === undefined ? '' : ` item ${index}`}`;
-  if (errorBuf) return { ok: false, error: await rebuildError(ctx, index, jobLabel, JSON.parse(errorBuf.toString('utf8')) as ErrorFile) };
+  if (errorBuf) {
+    const file = JSON.parse(errorBuf.toString('utf8')) as ErrorFile;
+    return { ok: false, error: await rebuildError(ctx, index, jobLabel, file), ...(file.usage ? { usage: file.usage } : {}) };
+  }
   if (resultBuf) {
     const file = JSON.parse(resultBuf.toString('utf8')) as ResultFile;
-    if (ctx.raw) return { ok: true, value: file.value.json };
+    const usage = file.usage ? { usage: file.usage } : {};
+    if (ctx.raw) return { ok: true, value: file.value.json, ...usage };
     const [blobs] = await readCompanionBlobs(ctx.transport, paths[0]!, [file.value]);
-    return { ok: true, value: deserialize(file.value, blobs) };
+    return { ok: true, value: deserialize(file.value, blobs), ...usage };
   }
   const exitCode = codeBuf ? Number(codeBuf.toString('utf8').trim()) : status.exitCode;
   if (checkpointBuf) {

@@ -30,6 +30,7 @@ import { collectTask, storedStatus, type CollectExtras } from './item-outcome.js
 import { backoffMs, classify, describePlan, retryPolicyOf, type Planned, type RetryPolicy } from './retry-policy.js';
 import { endedFields, endRecord, keepFinal, RecordBook } from './supervisor-record.js';
 import { ItemLedger } from './item-ledger.js';
+import { addUsage, UsageLedger } from './usage-ledger.js';
 import { WakeableSleep } from '../../util/wakeable-sleep.js';
 
 const log = logger('retry');
@@ -46,6 +47,7 @@ export class Supervisor {
   private cancelled = false;
   private readonly sleeper = new WakeableSleep();
   private readonly items: ItemLedger;
+  private readonly usage = new UsageLedger();
   private readonly policy: RetryPolicy;
   /** Why a planned attempt was not submitted (for the record). */
   private retryFailure: string | undefined;
@@ -154,7 +156,7 @@ export class Supervisor {
 
   /** An item's outcome from attempt `a`'s folder (task `task` of it), as `status` left it. */
   private collect(a: AttemptRecord, task: number, status: TaskStatus): Promise<Outcome> {
-    return collectTask(this.rt, this.record, a, task, status, this.extras);
+    return collectTask(this.rt, this.record, a, task, status, this.extras).then((o) => this.usage.note(attemptIndices(this.record, a)[task]!, o));
   }
 
   private async collectEnded(a: AttemptRecord, wanted: (index: number) => boolean): Promise<void> {
@@ -216,10 +218,12 @@ export class Supervisor {
     const retryNumber = Math.max(0, ...planned.retry.map((i) => (counts.retries.get(i) ?? 0) + 1));
     const delay = planned.retry.length ? backoffMs(retryNumber, this.policy) : 0;
     const reason = describePlan(planned, this.isArray);
+    const used = await this.usage.ended(this.rt, a, indices, this.isArray);
     await this.persist((r) => {
       if (!isActiveRecord(r)) return false; // ended elsewhere (`clustrix cancel`): it stays as it was written
       const mine = r.attempts.find((x) => x.n === a.n);
       if (mine && !mine.state) Object.assign(mine, endedFields(final));
+      addUsage(r, used);
       if (goesAgain) {
         r.pending = { retry: planned.retry, resume: planned.resume, notBefore: new Date(Date.now() + delay).toISOString(), reason };
         r.state = 'retrying';
