@@ -56,6 +56,7 @@ describe('clustrix (local scheduler)', () => {
   test('status: what a finished job used, its efficiency against the request, and a hint when it asked for four times too much', async () => {
     const h = await submit(() => new CliJobs().sleep(50), { cluster: 'box', memory: '4G', time: '1h' });
     await h.result();
+    await h.usage(); // the figures are written after the result
     const status = await cli('status', h.id);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/\nused +measured by runner\n/);
@@ -71,6 +72,7 @@ describe('clustrix (local scheduler)', () => {
   test('status of a map: min, median and max over its items', async () => {
     const batch = map([10, 20, 30], (ms) => new CliJobs().sleep(ms), { cluster: 'box' });
     await batch;
+    await batch.jobs[0]!.usage(0); // the figures are written after the results
     const status = await cli('status', batch.jobs[0]!.id);
     expect(status.stdout).toMatch(/\nused +3 of 3 items measured by runner \(min · median · max over items\)\n/);
     expect(status.stdout).toMatch(/\n {2}elapsed +min [\d.]+ (ms|s) · median [\d.]+ (ms|s) · max [\d.]+ (ms|s)\n/);

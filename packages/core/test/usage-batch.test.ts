@@ -56,10 +56,10 @@ describe('usage from a batch scheduler', () => {
     const before = scheduler.usageQueries.trips;
     const batch = map([0, 1, 2], (i) => w.echo(i));
     await batch;
+    const items = await Promise.all([0, 1, 2].map((i) => batch.jobs[0]!.usage(i))); // written after the results
     expect(scheduler.usageQueries.trips - before).toBe(1);
     const record = await getJob(batch.jobs[0]!.id);
     expect([0, 1, 2].map((i) => record.usage?.[String(i)]?.cpuMs)).toEqual([1000, 1001, 1002]);
-    const items = await Promise.all([0, 1, 2].map((i) => batch.jobs[0]!.usage(i)));
     expect(items.map((u) => u?.source)).toEqual(['fakeacct+runner', 'fakeacct+runner', 'fakeacct+runner']);
   });
 });

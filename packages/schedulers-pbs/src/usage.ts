@@ -25,6 +25,8 @@ export function parsePbsSize(value: string | undefined): number | undefined {
 
 function recordUsage(rec: QstatRecord): JobUsage | undefined {
   const get = (k: string) => rec.attrs.get(k);
+  // only a finished job's figures are final (a running job's resources_used are a sample): F, or E (exiting)
+  if (!['F', 'E'].includes(get('job_state')?.trim() ?? 'F')) return undefined;
   if (![...rec.attrs.keys()].some((k) => k.startsWith('resources_used.'))) return undefined;
   const elapsed = parsePbsDuration(get('resources_used.walltime'));
   const cpu = parsePbsDuration(get('resources_used.cput'));

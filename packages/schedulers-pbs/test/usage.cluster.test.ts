@@ -23,7 +23,7 @@ beforeAll(() => {
 afterAll(() => shutdown());
 
 describe('OpenPBS usage', () => {
-  test('a finished job: walltime, cput, mem and ncpus from qstat -f -x (one usage query), the runner filling in', async () => {
+  test('a finished job: walltime, cput, mem and ncpus from qstat -f -x (asked until qstat shows it finished), the runner filling in', async () => {
     const h = await submit(() => new PbsJobs().item(3));
     await h.result();
     const used = (await h.usage())!;
@@ -35,6 +35,7 @@ describe('OpenPBS usage', () => {
     expect(used.cpus).toBe(1);
     expect((await getJob(h.id)).usage?.['0']).toEqual(used);
     const pbs = (await getCluster('openpbs')).scheduler as BatchScheduler;
-    expect(pbs.usageQueries.trips).toBe(1);
+    expect(pbs.usageQueries.trips).toBeGreaterThanOrEqual(1); // asked again while qstat still showed the job running
+    expect(pbs.usageQueries.trips).toBeLessThanOrEqual(5);
   }, 120_000);
 });

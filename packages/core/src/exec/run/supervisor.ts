@@ -10,16 +10,7 @@
  */
 import { isTerminal, type JobState, type JobStatus, type TaskStatus } from '../../scheduler/contract.js';
 import { logger } from '../../util/debug.js';
-import {
-  attemptIndices,
-  currentAttempt,
-  isActiveRecord,
-  itemCounts,
-  latestAttemptOf,
-  type AttemptRecord,
-  type JobRecord,
-  type RecordState,
-} from '../../registry/record.js';
+import { attemptIndices, currentAttempt, isActiveRecord, itemCounts, latestAttemptOf, type AttemptRecord, type JobRecord, type RecordState } from '../../registry/record.js';
 import type { JobRegistry } from '../../registry/store.js';
 import { emitJobEvent } from './events.js';
 import { RequeueTracker, type Requeue } from '../../scheduler/requeue.js';
@@ -73,6 +64,12 @@ export class Supervisor {
 
   private persist(fn: (r: JobRecord) => void | false): Promise<void> {
     return this.book.persist(fn);
+  }
+
+  /** The record once every attempt's usage figures are written (they come after the result). */
+  async usageWritten(): Promise<JobRecord> {
+    await this.usage.settled();
+    return this.record;
   }
 
   get current(): AttemptRecord | undefined {
@@ -218,18 +215,17 @@ export class Supervisor {
     const retryNumber = Math.max(0, ...planned.retry.map((i) => (counts.retries.get(i) ?? 0) + 1));
     const delay = planned.retry.length ? backoffMs(retryNumber, this.policy) : 0;
     const reason = describePlan(planned, this.isArray);
-    const used = await this.usage.ended(this.rt, a, indices, this.isArray);
     await this.persist((r) => {
       if (!isActiveRecord(r)) return false; // ended elsewhere (`clustrix cancel`): it stays as it was written
       const mine = r.attempts.find((x) => x.n === a.n);
       if (mine && !mine.state) Object.assign(mine, endedFields(final));
-      addUsage(r, used);
       if (goesAgain) {
         r.pending = { retry: planned.retry, resume: planned.resume, notBefore: new Date(Date.now() + delay).toISOString(), reason };
         r.state = 'retrying';
         r.reason = reason;
       }
     });
+    this.usage.recordInBackground(this.rt, a, indices, this.isArray, (used) => this.persist((r) => void addUsage(r, used)));
     if (goesAgain) {
       log('job %s: %s', this.record.id, reason);
       if (planned.resume.length) emitJobEvent({ type: 'checkpoint', jobId: this.record.id, attempt: a.n, indices: [...planned.resume] });

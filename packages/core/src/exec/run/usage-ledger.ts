@@ -1,7 +1,8 @@
 /**
  * What each item of a job used: the runner's own figures (from its result or error file) as items are
  * collected, and — once an attempt has ended — the scheduler's accounting for it, asked ONCE (a batch
- * scheduler answers the jobs that end together in one query). The scheduler's figures win where it
+ * scheduler answers the jobs that end together in one query), in the background of the call's result. The
+ * scheduler's figures win where it
  * gives them, except a zero from a clock or a memory sampler too coarse to see a short job.
  */
 import type { JobUsage } from '@clustrix/wire';
@@ -10,6 +11,8 @@ import type { UsageReport } from '../../scheduler/contract.js';
 import type { ClusterRuntime } from '../cluster/cluster-runtime.js';
 import type { Outcome } from './job-outcome.js';
 
+const USAGE_TRIES = 5;
+const USAGE_RETRY_MS = 1000;
 const FIGURES = ['elapsedMs', 'cpuMs', 'maxRssBytes', 'cpus', 'gpus'] as const;
 
 /** The scheduler's figures over the runner's; undefined when neither says anything. */
@@ -38,10 +41,28 @@ export class UsageLedger {
     return outcome;
   }
 
+  private readonly writes: Promise<void>[] = [];
+
+  /**
+   * Ask about ended attempt `a` in the background and hand its figures to `save`: the attempt's end, and the
+   * call's result, never wait for the accounting query (turnaround first; `usage()` waits for it instead).
+   */
+  recordInBackground(rt: ClusterRuntime, a: AttemptRecord, indices: number[], isArray: boolean, save: (used: Record<string, JobUsage>) => Promise<void>): void {
+    this.writes.push(this.ended(rt, a, indices, isArray).then((used) => (Object.keys(used).length ? save(used) : undefined)).catch(() => undefined));
+  }
+
+  /** Resolves once every background usage write has been made. */
+  async settled(): Promise<void> {
+    await Promise.all(this.writes);
+  }
+
   /** The figures of ended attempt `a`'s items (`indices`, in task order), by original index. Never throws. */
   async ended(rt: ClusterRuntime, a: AttemptRecord, indices: number[], isArray: boolean): Promise<Record<string, JobUsage>> {
     let report: UsageReport | undefined;
-    if (rt.scheduler.usage && a.ref) {
+    // The accounting can lag the result file (OpenPBS's MoM reports the end ~1 s later; qacct writes its record
+    // late): a scheduler that has nothing final yet is asked again, a few times, a second apart.
+    for (let i = 0; rt.scheduler.usage && a.ref && !report && i < USAGE_TRIES; i++) {
+      if (i) await new Promise((r) => setTimeout(r, USAGE_RETRY_MS));
       report = (await rt.scheduler.usage([a.ref]).catch(() => new Map<string, UsageReport>())).get(a.ref.jobId);
     }
     const out: Record<string, JobUsage> = {};
