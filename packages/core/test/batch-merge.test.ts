@@ -1,7 +1,7 @@
 // A job that ended by its own exit code, seen while the scheduler's last word was not final yet (SGE's `t`,
 // SLURM's RUNNING): the status says EXITED, not the stale word, so an error built from it does not mislead.
 import { describe, expect, test } from '@jest/globals';
-import { endJustGuessed, mergeBatchStatus as merge } from '../src/batch/status-merge.js';
+import { GUESSED_END_HOLD_ROUNDS, GuessedEnds, mergeBatchStatus as merge } from '../src/batch/status-merge.js';
 import type { JobRef } from '../src/scheduler/contract.js';
 
 const ref: JobRef = { jobId: 'j1', schedulerJobId: '42', jobDir: '/x/jobs/j1' };
@@ -25,23 +25,32 @@ describe('merge: the exit-code marker with a stale scheduler word', () => {
   });
 });
 
-describe('endJustGuessed: an end the scheduler only guessed is read one round trip later', () => {
+describe('GuessedEnds: an end the scheduler only guessed is held a few round trips for the exit code', () => {
   const guessed = { state: 'cancelled' as const, schedulerState: 'C', reason: 'no exit status', guessed: true };
   const running = { state: 'running' as const, schedulerState: 'R' };
-  test('seen running on the last round trip, now ended without an exit status and no exit code: held', () => {
-    expect(endJustGuessed(ref, guessed, running, { exitCode: undefined })).toBe(true);
+  const noCode = { exitCode: undefined };
+  test('seen running, then ended without an exit status and no exit code: its last active state, for at most the hold', () => {
+    const g = new GuessedEnds();
+    expect(g.hold(ref, running, noCode)).toBeUndefined();
+    const held = Array.from({ length: GUESSED_END_HOLD_ROUNDS }, () => g.hold(ref, guessed, noCode));
+    expect(held).toEqual(held.map(() => ({ state: 'running', schedulerState: 'R' })));
+    expect(g.hold(ref, guessed, noCode)).toBeUndefined(); // read now, with whatever the folder holds
   });
-  test('already seen ended on the last round trip: read now', () => {
-    expect(endJustGuessed(ref, guessed, guessed, { exitCode: undefined })).toBe(false);
+  test('the exit code arrives while held: read at once', () => {
+    const g = new GuessedEnds();
+    g.hold(ref, running, noCode);
+    expect(g.hold(ref, guessed, noCode)).toBeDefined();
+    expect(g.hold(ref, guessed, { exitCode: 143 })).toBeUndefined();
   });
   test('a first look (a new process, `clustrix status`): read now', () => {
-    expect(endJustGuessed(ref, guessed, undefined, undefined)).toBe(false);
-  });
-  test('the exit code is there: the marker decides, nothing held', () => {
-    expect(endJustGuessed(ref, guessed, running, { exitCode: 143 })).toBe(false);
+    expect(new GuessedEnds().hold(ref, guessed, undefined)).toBeUndefined();
   });
   test('a scheduler that says how it ended (not guessed), or an array: not held', () => {
-    expect(endJustGuessed(ref, { state: 'cancelled', schedulerState: 'CANCELLED' }, running, undefined)).toBe(false);
-    expect(endJustGuessed({ ...ref, count: 2 }, guessed, running, undefined)).toBe(false);
+    const g = new GuessedEnds();
+    g.hold(ref, running, noCode);
+    expect(g.hold(ref, { state: 'cancelled', schedulerState: 'CANCELLED' }, undefined)).toBeUndefined();
+    const arr = { ...ref, count: 2 };
+    g.hold(arr, running, noCode);
+    expect(g.hold(arr, guessed, undefined)).toBeUndefined();
   });
 });

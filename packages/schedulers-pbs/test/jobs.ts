@@ -18,6 +18,13 @@ export class PbsJobs {
     await new Promise((r) => setTimeout(r, seconds * 1000));
   }
 
+  /** Says it started (on stdout), then sleeps: a test waits for the line, so the method is known to run. */
+  @cluster()
+  async sleepSaying(seconds: number): Promise<void> {
+    await new Promise<void>((r) => process.stdout.write('sleeping\n', () => r()));
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+  }
+
   @cluster()
   async hog(megabytes: number, seconds: number): Promise<number> {
     const chunks: Buffer[] = [];

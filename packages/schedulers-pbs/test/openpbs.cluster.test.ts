@@ -14,6 +14,7 @@ import { registerScheduler } from '@clustrix/core/scheduler';
 import { openpbsProfile, testbedSshProfile } from '@clustrix/scheduler-test-suite';
 import { parseQstatFull, scheduler, type PbsScheduler } from '@clustrix/schedulers-pbs';
 import { PbsJobs } from './jobs.js';
+import { untilSleeping } from './started.js';
 
 const root = mkdtempSync(join(tmpdir(), 'clustrix-openpbs-'));
 chmodSync(root, 0o755);
@@ -123,9 +124,11 @@ describe('PBS (pbspro flavour) on OpenPBS, as pbstest over SSH', () => {
   }, 120_000);
 
   test('qdel behind Clustrix\'s back while it runs: CancelledError, deleted (qdel), the Exit_status of the SIGTERM', async () => {
-    const h = await submit(() => jobs.sleep(300));
-    await untilState(h, 'running');
-    expect((await (await getCluster('openpbs')).transport.exec(['qdel', h.schedulerJobId!])).code).toBe(0);
+    const h = await submit(() => jobs.sleepSaying(300));
+    const ref = await h.submitted();
+    const rt = await getCluster('openpbs');
+    await untilSleeping(rt.transport, ref.jobDir); // the method runs, not only PBS's R
+    expect((await rt.transport.exec(['qdel', h.schedulerJobId!])).code).toBe(0);
     const err = await h.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledError);
     // 271 (256+15) when PBS's job shell itself dies of the SIGTERM, 143 (128+15) when it reports its child's

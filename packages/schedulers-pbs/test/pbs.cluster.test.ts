@@ -12,6 +12,7 @@ import { registerScheduler } from '@clustrix/core/scheduler';
 import { testbedSshProfile } from '@clustrix/scheduler-test-suite';
 import { ENDED_WITHOUT_STATUS, parseQstatFull, scheduler } from '@clustrix/schedulers-pbs';
 import { PbsJobs } from './jobs.js';
+import { untilSleeping } from './started.js';
 
 const root = mkdtempSync(join(tmpdir(), 'clustrix-pbs-'));
 chmodSync(root, 0o755);
@@ -85,10 +86,10 @@ describe('PBS (torque flavour) on the wrappers, as pbsuser over SSH', () => {
   }, 120_000);
 
   test('deleted with qdel behind Clustrix\'s back: cancelled at once, and the error says what qstat could not', async () => {
-    const h = await submit(() => jobs.sleep(300));
+    const h = await submit(() => jobs.sleepSaying(300));
     const ref = await h.submitted();
-    for (let i = 0; i < 300 && h.state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
     const rt = await getCluster('pbs');
+    await untilSleeping(rt.transport, ref.jobDir); // the job script runs, so slurmstepd has a step to write its line for
     expect((await rt.transport.exec(['qdel', ref.schedulerJobId])).code).toBe(0);
     const err = await h.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledError);

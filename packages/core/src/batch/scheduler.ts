@@ -15,7 +15,7 @@ import { logger } from '../util/debug.js';
 import type { BatchDialect, BatchJobSpec, SchedulerReport } from './dialect.js';
 import { DEFAULT_EXPLAIN_GRACE_MS, explainedReport, SignalExits, standIn, vanishedJobs } from './explain.js';
 import { CANCEL_MARKER, parseRoundTrip, roundTripScript, type RoundTripResult } from './round-trip.js';
-import { asCancelled, endJustGuessed, mergeBatchStatus, type SignalExitReader } from './status-merge.js';
+import { asCancelled, GuessedEnds, mergeBatchStatus, type SignalExitReader } from './status-merge.js';
 import { argvToShell, quoteWord } from '../transport/shell-quote.js';
 import { UsageQueries } from './usage.js';
 
@@ -45,6 +45,8 @@ export class BatchScheduler implements Scheduler {
   private readonly markersSeen = new Map<string, number>();
   /** The last report per scheduler job id, reused for a cycle whose scheduler commands were skipped. */
   private readonly lastReports = new Map<string, SchedulerReport>();
+  /** Ends the scheduler only guessed, held a few round trips for the folder's exit code (status-merge.ts). */
+  private readonly guessedEnds = new GuessedEnds();
   /** Scheduler job ids Clustrix cancelled, and when each vanished job was first missed (explain.ts). */
   private readonly cancelled = new Set<string>();
   private readonly vanishedSince = new Map<string, number>();
@@ -160,9 +162,7 @@ export class BatchScheduler implements Scheduler {
         const last = this.lastReports.get(id);
         if (last) reports.set(id, last);
       }
-    }
-    const previous = new Map(this.lastReports);
-    if (!rt.skipped) {
+    } else {
       this.lastReports.clear();
       for (const [id, r] of reports) this.lastReports.set(id, r);
     }
@@ -171,14 +171,16 @@ export class BatchScheduler implements Scheduler {
       const signalExit: SignalExitReader = (task, code, report) =>
         this.signalExits.read(`${ref.schedulerJobId}${task === undefined ? '' : `[${task}]`}`, code, report, cancelRequested(ref), !rt.skipped);
       const report = reports.get(ref.schedulerJobId);
-      if (!rt.skipped && endJustGuessed(ref, report, previous.get(ref.schedulerJobId), rt.markers.get(ref.jobDir))) {
-        result.set(ref.jobId, { state: 'unknown' });
+      const held = rt.skipped ? undefined : this.guessedEnds.hold(ref, report, rt.markers.get(ref.jobDir));
+      if (held) {
+        result.set(ref.jobId, held);
         continue;
       }
       const merged = mergeBatchStatus(ref, report, rt.markers.get(ref.jobDir), signalExit);
       result.set(ref.jobId, cancelRequested(ref) ? asCancelled(merged) : merged);
     }
     this.signalExits.prune(new Set(ids), refs.length * 2 + 100);
+    this.guessedEnds.prune(new Set(ids), refs.length * 2 + 100);
     return result;
   }
 

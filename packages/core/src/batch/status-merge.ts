@@ -74,15 +74,41 @@ export function asCancelled(status: JobStatus): JobStatus {
   return { ...one(status), ...(tasks ? { tasks } : {}) };
 }
 
+/** Round trips a guessed end is held for at most (the watcher's backoff makes that ~1-3 s). */
+export const GUESSED_END_HOLD_ROUNDS = 4;
+
 /**
- * A single job the scheduler has just begun to report ended without saying how (`guessed`: PBS's wrappers
- * over SLURM show no exit status), while its folder has no exit code yet. Its exit code and the kill line the
- * scheduler writes into stderr can land just after the state flips (seen: qdel through the wrappers), so such
- * an end is held back for one round trip — reported `unknown`, which the watcher tolerates — and read with
- * whatever the folder holds by then. Only a job seen active on the previous round trip is held: a one-off
- * status query (a new process, `clustrix status`) reads the end at once.
+ * A single job the scheduler reports ended without saying how (`guessed`: PBS's wrappers over SLURM show no exit
+ * status), while its folder has no exit code yet. Its exit code, and the kill line the scheduler writes into
+ * stderr, land after the state flips — seen: qdel through the wrappers, slurmstepd's "CANCELLED AT" line came a
+ * few hundred ms after qstat said C, later still on a busy machine. Such an end is held back for up to
+ * GUESSED_END_HOLD_ROUNDS round trips, reporting the job's last active state (the watcher sees no change, so it
+ * counts no miss), and read with whatever the folder holds by then; an exit code ends the hold at once. Only a job
+ * seen active by this scheduler is held: a one-off status query (a new process, `clustrix status`) reads the end
+ * at once.
  */
-export function endJustGuessed(ref: JobRef, report: SchedulerReport | undefined, previous: SchedulerReport | undefined, marker: Pick<FolderMarkers, 'exitCode'> | undefined): boolean {
-  if (ref.count !== undefined || marker?.exitCode !== undefined) return false;
-  return report?.guessed === true && isTerminal(report.state) && previous !== undefined && !isTerminal(previous.state);
+export class GuessedEnds {
+  /** The last active report of each job, and how many round trips its guessed end has been held. */
+  private readonly active = new Map<string, SchedulerReport>();
+  private readonly held = new Map<string, number>();
+
+  /** The status to report instead of the guessed end (its last active state), or undefined to read the end now. */
+  hold(ref: JobRef, report: SchedulerReport | undefined, marker: Pick<FolderMarkers, 'exitCode'> | undefined): JobStatus | undefined {
+    const id = ref.schedulerJobId;
+    if (report && !isTerminal(report.state)) {
+      this.active.set(id, report);
+      this.held.delete(id);
+    }
+    const last = this.active.get(id);
+    if (ref.count !== undefined || marker?.exitCode !== undefined || !last || report?.guessed !== true || !isTerminal(report.state)) return undefined;
+    const rounds = (this.held.get(id) ?? 0) + 1;
+    if (rounds > GUESSED_END_HOLD_ROUNDS) return undefined;
+    this.held.set(id, rounds);
+    return { state: last.state, schedulerState: last.schedulerState };
+  }
+
+  /** Forget jobs no longer asked about once the maps grow past `limit`. */
+  prune(current: ReadonlySet<string>, limit: number): void {
+    for (const m of [this.active, this.held]) if (m.size > limit) for (const id of m.keys()) if (!current.has(id)) m.delete(id);
+  }
 }
