@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { configure, shutdown } from '@clustrix/core';
 import { registerScheduler } from '@clustrix/core/scheduler';
 import { scheduler } from '@clustrix/schedulers-kubernetes';
+import { connect, type KubeApi } from '../src/client.js';
+import { readSettings } from '../src/options.js';
 import { FakeKubeApiServer, type KubeObject, type RecordedRequest } from './fake/index.js';
 
 export const NAMESPACE = 'clustrix-test';
@@ -67,4 +69,17 @@ export function tally(requests: readonly RecordedRequest[]): Record<string, numb
   const out: Record<string, number> = {};
   for (const r of requests) out[describeRequest(r)] = (out[describeRequest(r)] ?? 0) + 1;
   return out;
+}
+
+/** A fake API server with namespace `ns` and a client of it (no Clustrix configuration): for tests of the client layer. */
+export async function startFakeApi(ns: string, root: string): Promise<{ fake: FakeKubeApiServer; api: KubeApi }> {
+  const fake = await FakeKubeApiServer.start({ workDir: join(root, 'kubelet'), namespaces: [ns] });
+  const api = await connect(readSettings({ scheduler: 'kubernetes', kubeconfig: fake.writeKubeconfig(join(root, 'kubeconfig'), ns) }));
+  return { fake, api };
+}
+
+/** Close what startFakeApi started (the fake throws here if it drifted from the schemas) and remove `root`. */
+export async function stopFakeApi(fake: FakeKubeApiServer, root: string): Promise<void> {
+  await fake.close();
+  rmSync(root, { recursive: true, force: true });
 }

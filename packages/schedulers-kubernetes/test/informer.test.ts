@@ -1,28 +1,21 @@
 // The informer over the real client-node Watch, against FakeKubeApiServer: list once, watch from
 // the list's resourceVersion, re-watch (not re-list) when the server ends a watch, re-list on 410.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type KubeApi } from '../src/client.js';
+import type { KubeApi } from '../src/client.js';
 import { Informer } from '../src/informer.js';
-import { readSettings } from '../src/options.js';
 import { FakeKubeApiServer } from './fake/index.js';
-import { describeRequest, until } from './helpers.js';
+import { describeRequest, startFakeApi, stopFakeApi, until } from './helpers.js';
 
 const NS = 'inf';
 const root = mkdtempSync(join(tmpdir(), 'clustrix-k8s-informer-'));
 let fake: FakeKubeApiServer;
 let api: KubeApi;
 
-beforeAll(async () => {
-  fake = await FakeKubeApiServer.start({ workDir: join(root, 'kubelet'), namespaces: [NS] });
-  api = await connect(readSettings({ scheduler: 'kubernetes', kubeconfig: fake.writeKubeconfig(join(root, 'kubeconfig'), NS) }));
-});
-afterAll(async () => {
-  await fake.close();
-  rmSync(root, { recursive: true, force: true });
-});
+beforeAll(async () => void ({ fake, api } = await startFakeApi(NS, root)));
+afterAll(() => stopFakeApi(fake, root));
 
 function configMap(name: string, run = 'r1') {
   return { metadata: { name, labels: { 'clustrix.io/job-id': run } }, data: { k: name } };

@@ -2,7 +2,7 @@
 // (kubernetes-models, client-node's models); a broken object is refused with the API server's 422
 // Invalid; an answer of the fake's own that drifted from the schema fails loudly.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobOptions, SubmitRequest } from '@clustrix/core/scheduler';
@@ -11,7 +11,7 @@ import { renderJob, runLabels, runNames } from '../src/manifest.js';
 import { readSettings } from '../src/options.js';
 import { renderPayloadObject, type PayloadPlan } from '../src/payload.js';
 import { FakeKubeApiServer } from './fake/index.js';
-import { until } from './helpers.js';
+import { startFakeApi, stopFakeApi, until } from './helpers.js';
 import { deleteOptionsCauses, fieldPath, schemaCauses, watchEventCauses } from './fake/schema.js';
 
 const NS = 'schema';
@@ -20,14 +20,8 @@ const root = mkdtempSync(join(tmpdir(), 'clustrix-k8s-schema-'));
 let fake: FakeKubeApiServer;
 let api: KubeApi;
 
-beforeAll(async () => {
-  fake = await FakeKubeApiServer.start({ workDir: join(root, 'kubelet'), namespaces: [NS] });
-  api = await connect(readSettings({ scheduler: 'kubernetes', kubeconfig: fake.writeKubeconfig(join(root, 'kubeconfig'), NS) }));
-});
-afterAll(async () => {
-  await fake.close();
-  rmSync(root, { recursive: true, force: true });
-});
+beforeAll(async () => void ({ fake, api } = await startFakeApi(NS, root)));
+afterAll(() => stopFakeApi(fake, root));
 
 function request(options: JobOptions, count?: number): SubmitRequest {
   const jobId = '20261201-063000-0a1b2c3d';

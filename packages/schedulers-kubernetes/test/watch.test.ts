@@ -2,29 +2,22 @@
 // those: resourceVersion on list and watch, only the changes after a resourceVersion, 410 Gone →
 // relist (nothing lost, nothing twice), and BOOKMARK events to resume from without a relist.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Watch } from '@kubernetes/client-node';
-import { connect, type KubeApi } from '../src/client.js';
+import type { KubeApi } from '../src/client.js';
 import { Informer } from '../src/informer.js';
-import { readSettings } from '../src/options.js';
 import { FakeKubeApiServer } from './fake/index.js';
-import { describeRequest, until } from './helpers.js';
+import { describeRequest, startFakeApi, stopFakeApi, until } from './helpers.js';
 
 const NS = 'watch';
 const root = mkdtempSync(join(tmpdir(), 'clustrix-k8s-watch-'));
 let fake: FakeKubeApiServer;
 let api: KubeApi;
 
-beforeAll(async () => {
-  fake = await FakeKubeApiServer.start({ workDir: join(root, 'kubelet'), namespaces: [NS] });
-  api = await connect(readSettings({ scheduler: 'kubernetes', kubeconfig: fake.writeKubeconfig(join(root, 'kubeconfig'), NS) }));
-});
-afterAll(async () => {
-  await fake.close();
-  rmSync(root, { recursive: true, force: true });
-});
+beforeAll(async () => void ({ fake, api } = await startFakeApi(NS, root)));
+afterAll(() => stopFakeApi(fake, root));
 
 type Named = { metadata?: { name?: string; resourceVersion?: string } };
 interface Seen {
