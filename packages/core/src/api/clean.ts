@@ -8,27 +8,15 @@ import { ClustrixError } from '../errors.js';
 import { clusterRuntime } from '../exec/cluster/cluster-runtime.js';
 import { runtimeForRecord } from '../exec/run/attach-record.js';
 import { currentRegistry } from '../registry/index.js';
-import { sweepEndedFolders } from '../exec/files/sweep.js';
+import { sweepEndedFolders, type SweepOptions, type SweepReport } from '../exec/files/sweep.js';
 
-export interface CleanOptions {
-  /** Remove folders untouched for more than this many days (0: every folder of an ended job). */
-  olderThanDays: number;
+export interface CleanOptions extends Omit<SweepOptions, 'by'> {
   /** Only these clusters (default: every configured cluster and every cluster in the registry). */
   clusters?: string[];
-  /** List what would go, remove nothing. */
-  dryRun?: boolean;
-  /** Also delete the registry records of the removed jobs. */
-  forget?: boolean;
 }
 
-export interface CleanReport {
+export interface CleanReport extends SweepReport {
   cluster: string;
-  /** Job folders removed (or that would be, with dryRun). */
-  removed: string[];
-  /** Folders kept because their job is active. */
-  keptActive: string[];
-  /** Folders of jobs this registry does not know and whose end the folder does not prove (they may be running). */
-  keptUnknown: string[];
   error?: string;
 }
 
@@ -47,7 +35,7 @@ export async function cleanJobs(options: CleanOptions): Promise<CleanReport[]> {
     try {
       const sample = records.find((r) => r.cluster === name);
       const rt = config.clusters?.[name] || name === 'local' || !sample ? await clusterRuntime(name, resolveCall(config, {}, { cluster: name }).profile) : await runtimeForRecord(sample);
-      Object.assign(report, await sweepEndedFolders(rt, registry, { olderThanDays: options.olderThanDays, ...(options.dryRun ? { dryRun: true } : {}), ...(options.forget ? { forget: true } : {}) }));
+      Object.assign(report, await sweepEndedFolders(rt, registry, { olderThanDays: options.olderThanDays, dryRun: options.dryRun === true, forget: options.forget === true }));
     } catch (err) {
       report.error = (err as Error).message;
     }
