@@ -1,7 +1,7 @@
 // The job registry on disk, the retry rules and the checkpoint signal plumbing, without a cluster.
 import { describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderSlurmScript } from '@clustrix/schedulers-slurm';
@@ -144,34 +144,85 @@ describe('the checkpoint signal', () => {
   test('the SLURM script asks for B:USR1 and forwards it to the runner, which it runs in the background', () => {
     const script = renderSlurmScript({ ...spec, command: ['node', 'r.mjs', spec.jobDir], signalBeforeEnd: { signal: 'USR1', seconds: 60 } });
     expect(script).toContain('#SBATCH --signal=B:USR1@60');
-    expect(script).toContain(`'node' 'r.mjs' '${spec.jobDir}' &\npid=$!\ntrap 'kill -USR1 "$pid" 2>/dev/null' USR1`);
+    // the trap comes before anything else runs; the runner starts in the background and a signal noted earlier is passed on
+    expect(script).toMatch(/# clustrix job j\nasked= pid=\nforward\(\) \{[^\n]*\}\ntrap 'asked=1; forward' USR1\n/);
+    expect(script).toContain(`'node' 'r.mjs' '${spec.jobDir}' &\npid=$!\n[ -z "$asked" ] || forward\n`);
     const plain = renderSlurmScript({ ...spec, command: ['node', 'r.mjs', spec.jobDir] });
     expect(plain).not.toContain('--signal');
     expect(plain).toContain(`'node' 'r.mjs' '${spec.jobDir}'\ncode=$?`);
   });
 
-  test('run by bash, the script passes USR1 on: the runner sees it and its exit code lands in the marker', async () => {
-    const dir = join(root, 'job');
+  /**
+   * The job script of `renderSlurmScript` run by bash, around a stand-in runner that does what clustrix-runner does:
+   * it handles SIGUSR1, writes runner_listening, and takes a checkpoint_asked note left before it listened. The stand-in
+   * waits for the file `listen` before it installs its handler, and setup waits for `go`, so the test decides when
+   * the signal comes. Its stderr is kept: a signal reaching Node before a handler prints "Debugger listening".
+   */
+  function startScript(name: string): { dir: string; out: () => string; err: () => string; bash: ReturnType<typeof spawn>; exit: Promise<number | null> } {
+    const dir = join(root, name);
+    const runnerSource = [
+      "const fs = require('node:fs'); const d = process.argv[1];",
+      "console.log('started');",
+      "while (!fs.existsSync(d + '/listen')) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);",
+      "process.on('SIGUSR1', () => { console.log('got USR1'); process.exit(75); });",
+      "fs.writeFileSync(d + '/runner_listening', '');",
+      "if (fs.existsSync(d + '/checkpoint_asked')) { console.log('got the note'); process.exit(75); }",
+      "console.log('listening'); setTimeout(() => process.exit(0), 20000);",
+    ].join(' ');
     const script = renderSlurmScript({
       ...spec,
-      command: [process.execPath, '-e', "process.on('SIGUSR1', () => { console.log('got USR1'); process.exit(75); }); setTimeout(() => process.exit(0), 20000); console.log('ready');", dir],
+      jobDir: dir,
+      resources: { ...spec.resources, setup: ["echo setup; until [ -e go ]; do sleep 0.02; done"] },
+      command: [process.execPath, '-e', runnerSource, dir],
       signalBeforeEnd: { signal: 'USR1', seconds: 60 },
     });
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'job.sh'), script);
-    const bash = spawn('bash', [join(dir, 'job.sh')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const bash = spawn('bash', [join(dir, 'job.sh')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    bash.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('ready') && !out.includes('sent')) {
-        out += 'sent';
-        bash.kill('SIGUSR1');
-      }
-    });
-    const code = await new Promise<number | null>((res) => bash.on('exit', (c) => res(c)));
-    expect(out).toContain('got USR1');
-    expect(code).toBe(75);
-    expect(readFileSync(join(dir, 'exit_code'), 'utf8')).toBe('75\n');
+    let err = '';
+    bash.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    bash.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exit = new Promise<number | null>((res) => bash.on('exit', (c) => res(c)));
+    return { dir, out: () => out, err: () => err, bash, exit };
+  }
+
+  async function until(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  test('run by bash, the script passes USR1 on to a listening runner; its exit code lands in the marker', async () => {
+    const s = startScript('job-late-signal');
+    writeFileSync(join(s.dir, 'go'), '');
+    await until(() => s.out().includes('started'));
+    writeFileSync(join(s.dir, 'listen'), '');
+    await until(() => s.out().includes('listening'));
+    s.bash.kill('SIGUSR1');
+    expect(await s.exit).toBe(75);
+    expect(s.out()).toContain('got USR1');
+    expect(readFileSync(join(s.dir, 'exit_code'), 'utf8')).toBe('75\n');
+  }, 30_000);
+
+  test('a signal while setup still runs is kept: the script lives, and the runner finds the note when it listens', async () => {
+    const s = startScript('job-early-signal');
+    await until(() => s.out().includes('setup'));
+    s.bash.kill('SIGUSR1');
+    writeFileSync(join(s.dir, 'go'), '');
+    await until(() => s.out().includes('started') && existsSync(join(s.dir, 'checkpoint_asked')));
+    writeFileSync(join(s.dir, 'listen'), '');
+    expect(await s.exit).toBe(75);
+    expect(s.out()).toContain('got the note');
+  }, 30_000);
+
+  test('a signal after the runner started but before it listens is not passed to Node (no inspector), only noted', async () => {
+    const s = startScript('job-startup-signal');
+    writeFileSync(join(s.dir, 'go'), '');
+    await until(() => s.out().includes('started'));
+    s.bash.kill('SIGUSR1');
+    await until(() => existsSync(join(s.dir, 'checkpoint_asked')));
+    writeFileSync(join(s.dir, 'listen'), '');
+    expect(await s.exit).toBe(75);
+    expect(s.out()).toContain('got the note');
+    expect(s.err()).not.toContain('Debugger listening');
   }, 30_000);
 });

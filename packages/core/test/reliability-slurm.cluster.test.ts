@@ -136,9 +136,10 @@ describe('SLURM: checkpoint()', () => {
     // The limit is given to SLURM only (a raw directive), so the runner has no timer of its own:
     // only SLURM's signal, forwarded by the job script, can make it checkpoint.
     // 70 steps of 1 s cannot fit in the 1-minute limit: the job can only finish by checkpointing.
-    // SLURM checks time limits about every 30 s, so the signal (asked 50 s before the end) comes
-    // 10 to ~45 s into each attempt; `checkpoints` leaves room for that.
-    const h = await submit(() => c.count(70, 1000), { directives: ['--time=1'], checkpointLead: 50, checkpoints: 10 });
+    // SLURM sends the signal at its first periodic (~30 s) time-limit check that finds at most lead + 30 s
+    // left, so up to 30 s early: asked 20 s before the end, it comes 10 to ~40 s into each attempt
+    // (measured; asked 50 s before, it came as early as the job's first seconds). `checkpoints` leaves room.
+    const h = await submit(() => c.count(70, 1000), { directives: ['--time=1'], checkpointLead: 20, checkpoints: 10 });
     const r = await h.result();
     expect(r.step).toBe(70);
     expect(r.resumes).toBeGreaterThanOrEqual(1);
@@ -149,7 +150,7 @@ describe('SLURM: checkpoint()', () => {
       const file = JSON.parse(readFileSync(join(a.jobDir, 'checkpoint.json'), 'utf8')) as { trigger: string };
       expect(file.trigger).toBe('SIGUSR1');
       expect(await sacctEnded(a.ref!.schedulerJobId)).toBe('FAILED|75:0'); // it checkpointed and exited before SLURM's limit
-      expect(readFileSync(join(a.jobDir, 'job.sh'), 'utf8')).toContain('#SBATCH --signal=B:USR1@50');
+      expect(readFileSync(join(a.jobDir, 'job.sh'), 'utf8')).toContain('#SBATCH --signal=B:USR1@20');
     }
     expect(await sacctEnded(record.attempts[record.attempts.length - 1]!.ref!.schedulerJobId)).toBe('COMPLETED|0:0');
   }, 300_000);

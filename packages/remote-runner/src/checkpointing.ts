@@ -14,6 +14,9 @@ import {
   type CheckpointFile,
   type JobFile,
 } from '@clustrix/wire';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { writeJobFile } from './write-job-file.js';
 
 /** Where and since when this runner runs: stamped on every file it writes. */
@@ -25,6 +28,8 @@ export interface RunnerStamp {
 export interface SignalLatch {
   /** Calls `fn` now if the signal came already, else when it comes. */
   onSignal(fn: () => void): void;
+  /** Counts as the signal (it came before anyone listened: see listenForCheckpointAsk). */
+  raise(): void;
   close(): void;
 }
 
@@ -41,8 +46,19 @@ export function latchSignal(signal: NodeJS.Signals): SignalLatch {
       handler = fn;
       if (seen) fn();
     },
+    raise: listener,
     close: () => void process.off(signal, listener),
   };
+}
+
+/**
+ * Say that this runner now handles SIGUSR1 (runner_listening), then take a checkpoint request that came before
+ * (checkpoint_asked): the job script signals the runner only after the first marker and writes the second before it
+ * signals, so a request is never lost between the two. `usr1` must already be listening.
+ */
+export async function listenForCheckpointAsk(jobDir: string, index: number | undefined, usr1: SignalLatch): Promise<void> {
+  await writeFile(join(jobDir, jobFiles.runnerListening(index)), '', { mode: 0o600 });
+  if (existsSync(join(jobDir, jobFiles.checkpointAsked(index)))) usr1.raise();
 }
 
 export interface Checkpointing {

@@ -33,7 +33,7 @@ import {
   type ResultFile,
   type SerializedValue,
 } from '@clustrix/wire';
-import { armCheckpoints, latchSignal, type Checkpointing, type RunnerStamp } from './checkpointing.js';
+import { armCheckpoints, latchSignal, listenForCheckpointAsk, type Checkpointing, type RunnerStamp } from './checkpointing.js';
 import { runnerUsage } from './usage.js';
 import { writeJobFile } from './write-job-file.js';
 
@@ -143,6 +143,7 @@ export async function runJob(jobDirArg: string, indexArg?: string): Promise<numb
     enterJob(job, jobDir, index, stamp.host);
     const call = await prepareCall(job, jobDir, index);
     checkpointing = armCheckpoints(call.self, job, jobDir, index, usr1, stamp);
+    if (checkpointing) await listenForCheckpointAsk(jobDir, index, usr1);
     phase = 'method';
     const running = Promise.resolve(call.method.apply(call.self, call.args)).then((value) => ({ kind: 'value' as const, value }));
     const first = checkpointing ? await Promise.race([running, checkpointing.done]) : await running;

@@ -137,6 +137,26 @@ describe('clustrix-runner', () => {
     expect(existsSync(join(dir, jobFiles.result()))).toBe(false);
   });
 
+  test('a checkpoint request noted before the runner listened (checkpoint_asked) is taken as SIGUSR1; runner_listening is written', async () => {
+    const dir = jobFolder('run', 0, { checkpoint: {} });
+    writeFileSync(join(dir, jobFiles.checkpointAsked()), '');
+    const { code, stderr } = await startRunner(dir).exit;
+    expect(code).toBe(RUNNER_EXIT.checkpointed);
+    expect(existsSync(join(dir, jobFiles.runnerListening()))).toBe(true);
+    const file = readJson<CheckpointFile>(join(dir, jobFiles.checkpoint()));
+    expect(file.trigger).toBe('SIGUSR1');
+    expect(deserialize(file.state)).toEqual({ n: 100 }); // checkpoint() of the instance as rebuilt: the method had not run yet
+    expect(stderr).not.toContain('Debugger listening');
+  });
+
+  test('without a request, the runner only says it listens (runner_listening) and runs to its result', async () => {
+    const dir = jobFolder('run', 10, { checkpoint: {} });
+    const { code } = await startRunner(dir).exit;
+    expect(code).toBe(0);
+    expect(existsSync(join(dir, jobFiles.runnerListening()))).toBe(true);
+    expect(existsSync(join(dir, jobFiles.checkpoint()))).toBe(false);
+  });
+
   test('under SLURM, SIGTERM saves checkpoint() for a requeue and dies of it; the rerun resumes from it once', async () => {
     const dir = jobFolder('run', 0, { checkpoint: {} });
     const first = startRunner(dir, { SLURM_JOB_ID: '77' });

@@ -146,6 +146,16 @@ export const jobFiles = {
   checkpoint: (index?: number) => (index === undefined ? 'checkpoint.json' : `checkpoints/${index}.json`),
   /** Written by any Clustrix process before it asks the scheduler to cancel the job: a kill then reads as a cancel. */
   cancelRequested: 'cancel_requested',
+  /**
+   * Written by whoever passes the scheduler's checkpoint signal on (the job script, the local scheduler) before it
+   * signals the runner: a runner that was not listening yet finds it when it starts listening.
+   */
+  checkpointAsked: (index?: number) => (index === undefined ? 'checkpoint_asked' : `checkpoint_asked.${index}`),
+  /**
+   * Written by the runner once it handles SIGUSR1. Nobody signals a runner before it exists: until then the signal
+   * would reach Node's default handler, which opens the inspector.
+   */
+  runnerListening: (index?: number) => (index === undefined ? 'runner_listening' : `runner_listening.${index}`),
   /** Folders an array job needs. */
   arrayDirs: ['items', 'results', 'errors', 'logs', 'exit_codes'],
 } as const;

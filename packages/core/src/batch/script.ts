@@ -5,6 +5,7 @@
  * parser has its own grammar: see each scheduler package's encode.ts); body words are single-quoted for
  * bash. Every value first passes core's control-character gate (checkJobSpec, resources/gate.ts).
  */
+import { jobFiles } from '@clustrix/wire';
 import { checkPrintable } from '../resources/gate.js';
 import { quoteWord } from '../transport/shell-quote.js';
 import { argvToShell } from '../transport/shell-quote.js';
@@ -49,35 +50,58 @@ export interface BodyOptions {
   /**
    * Pass this signal (e.g. `USR1`), when the script receives it, on to the runner: the runner then
    * runs in the background and the script waits for it (a shell waiting for a foreground command
-   * would die of the signal, or handle it only after the command ended).
+   * would die of the signal, or handle it only after the command ended). See forwardingTrap.
    */
   forwardSignal?: string;
+}
+
+/** A marker file of the job (or of task `$i` of an array job) in the job folder, as a shell word. */
+function markerPath(dir: string, name: string, isArray: boolean): string {
+  return isArray ? `${dir}/${name}."$i"` : `${dir}/${name}`;
+}
+
+/**
+ * The trap, installed before anything else runs: a scheduler may send its checkpoint signal at any moment,
+ * even in the job's first second (SLURM sends `--signal` up to 30 s early). The trap notes the request
+ * (checkpoint_asked) and signals the runner only once it handles the signal (runner_listening): Node signalled
+ * earlier opens its inspector or dies. The runner takes a note left before it listened (remote-runner's
+ * listenForCheckpointAsk), so a request is never lost.
+ */
+function forwardingTrap(signal: string, dir: string, isArray: boolean): string[] {
+  if (!/^[A-Z0-9]+$/.test(signal)) throw new Error(`renderBody: bad signal name ${signal}`);
+  const asked = markerPath(dir, jobFiles.checkpointAsked(), isArray);
+  const listening = markerPath(dir, jobFiles.runnerListening(), isArray);
+  return [
+    'asked= pid=',
+    `forward() { : >${asked}; [ -n "$pid" ] && [ -e ${listening} ] && kill -${signal} "$pid" 2>/dev/null; }`,
+    `trap 'asked=1; forward' ${signal}`,
+  ];
 }
 
 /** The script body after the directives. */
 export function renderBody(spec: BatchJobSpec, options: BodyOptions = {}): string[] {
   checkJobSpec(spec);
   const dir = quoteWord(spec.jobDir);
+  const isArray = spec.count !== undefined;
+  if (isArray && !options.indexExpr) throw new Error('renderBody: an array job needs indexExpr');
   const lines: string[] = [`# clustrix job ${spec.jobId}`];
+  if (isArray) lines.push(`i=${options.indexExpr}`);
+  const signal = options.forwardSignal;
+  if (signal) lines.push(...forwardingTrap(signal, dir, isArray));
   for (const m of spec.resources.modules) lines.push(`module load ${quoteWord(m)}`);
   if (spec.resources.setup.length) {
     lines.push('# setup (as configured)');
     lines.push(...spec.resources.setup);
   }
   lines.push(`cd ${dir} || exit 1`);
-  const isArray = spec.count !== undefined;
-  if (isArray) {
-    if (!options.indexExpr) throw new Error('renderBody: an array job needs indexExpr');
-    lines.push(`i=${options.indexExpr}`);
-    if (options.redirect) lines.push(`exec >${dir}/logs/"$i".out 2>${dir}/logs/"$i".err`);
-  } else if (options.redirect) {
-    lines.push(`exec >${dir}/stdout 2>${dir}/stderr`);
-  }
-  if (options.forwardSignal) {
-    if (!/^[A-Z0-9]+$/.test(options.forwardSignal)) throw new Error(`renderBody: bad signal name ${options.forwardSignal}`);
+  if (options.redirect) lines.push(isArray ? `exec >${dir}/logs/"$i".out 2>${dir}/logs/"$i".err` : `exec >${dir}/stdout 2>${dir}/stderr`);
+  if (signal) {
+    // a requeued job reuses its folder: the last run's markers must not count
+    const markers = [jobFiles.checkpointAsked(), jobFiles.runnerListening()].map((m) => markerPath(dir, m, isArray));
+    lines.push(`rm -f ${markers.join(' ')}`);
     lines.push(`${argvToShell(spec.command)} &`);
     lines.push('pid=$!');
-    lines.push(`trap 'kill -${options.forwardSignal} "$pid" 2>/dev/null' ${options.forwardSignal}`);
+    lines.push('[ -z "$asked" ] || forward');
     lines.push('while kill -0 "$pid" 2>/dev/null; do wait "$pid"; done');
     lines.push('wait "$pid"');
   } else lines.push(argvToShell(spec.command));

@@ -8,7 +8,7 @@
  * see them running, and cancel them.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { join } from 'node:path';
@@ -175,7 +175,9 @@ export class LocalScheduler implements Scheduler {
     if (seconds && lead !== undefined) {
       task.checkpointTimer = setTimeout(() => {
         try {
-          if (child.pid) process.kill(child.pid, 'SIGUSR1');
+          // As a job script does (batch/script.ts forwardingTrap): note the request, signal only a listening runner.
+          writeFileSync(join(dir, jobFiles.checkpointAsked(task.index)), '', { mode: 0o600 });
+          if (child.pid && existsSync(join(dir, jobFiles.runnerListening(task.index)))) process.kill(child.pid, 'SIGUSR1');
           log('signalled %s%s to checkpoint (%d s before its time limit)', job.ref.jobId, task.index === undefined ? '' : `[${task.index}]`, lead);
         } catch {
           /* already gone */
