@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configure, map, shutdown, submit } from '@clustrix/core';
+import { attachBatch, configure, map, shutdown, submit } from '@clustrix/core';
 import { getJob, summarizeUsage } from '@clustrix/core/jobs';
 import type { CommandOutput, UsageReport } from '@clustrix/core/scheduler';
 import { UsageQueries } from '../src/batch/usage.js';
@@ -53,6 +53,34 @@ describe('usage on the local scheduler (the runner measures itself)', () => {
     const record = await getJob(batch.jobs[0]!.id);
     expect(Object.keys(record.usage ?? {}).sort()).toEqual(['0', '1', '2']);
     expect(summarizeUsage(record)).toMatchObject({ reported: 3, items: 3, sources: ['runner'] });
+  });
+});
+
+describe('Batch.usage(): every item in input order', () => {
+  const w = new Worker('b');
+
+  test('a map over two methods (two jobs): each item gets its own job\'s figures at its input index', async () => {
+    const batch = map([0, 1, 2, 3], (i): Promise<unknown> => (i % 2 ? w.spin(50) : w.echo(i)));
+    await batch;
+    expect(batch.jobs).toHaveLength(2);
+    const used = await batch.usage();
+    expect(used).toHaveLength(4);
+    for (const u of used) expect(u?.elapsedMs).toBeGreaterThan(0);
+    // item 1 is the spin job's item 0, item 2 the echo job's item 1
+    const methods = await Promise.all(batch.jobs.map(async (j) => (await getJob(j.id)).target.method));
+    const spinJob = batch.jobs[methods.indexOf('spin')]!;
+    const echoJob = batch.jobs[methods.indexOf('echo')]!;
+    expect(used[1]).toEqual(await spinJob.usage(0));
+    expect(used[2]).toEqual(await echoJob.usage(1));
+    expect(used[1]).not.toEqual(used[2]);
+  });
+
+  test('an attached batch reads the same figures from the registry', async () => {
+    const batch = map([5, 6], (i) => w.echo(i));
+    const used = await batch.usage();
+    const again = await attachBatch(batch.jobs[0]!.id).usage();
+    expect(again).toEqual(used);
+    expect(again.map((u) => u?.source)).toEqual(['runner', 'runner']);
   });
 });
 

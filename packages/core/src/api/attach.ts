@@ -52,6 +52,10 @@ export function attachBatch<R = unknown>(id: string, options: AttachOptions = {}
     {
       cancel: async () => (await runP).cancel(),
       jobs: () => (run ? [new JobHandle(run)] : []),
+      usage: async () => {
+        const r = await runP;
+        return Promise.all(r.items.map((_, i) => r.usage(i)));
+      },
     },
   );
 }
@@ -59,7 +63,7 @@ export function attachBatch<R = unknown>(id: string, options: AttachOptions = {}
 function batchOf(run: CallRun): Batch<unknown> {
   return new Batch(
     run.items.map((d) => d.promise),
-    { cancel: () => run.cancel(), jobs: () => [new JobHandle(run)] },
+    { cancel: () => run.cancel(), jobs: () => [new JobHandle(run)], usage: () => Promise.all(run.items.map((_, i) => run.usage(i))) },
   );
 }
 

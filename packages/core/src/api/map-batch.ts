@@ -1,4 +1,5 @@
 /** The result of `map`: awaitable (results in input order), iterable as items finish, settled on demand. */
+import type { JobUsage } from '@clustrix/wire';
 import { BatchError, type SettledResult } from '../errors.js';
 import type { JobHandle } from '../exec/run/job-handle.js';
 
@@ -14,6 +15,8 @@ export interface MapProgress {
 export interface BatchControl {
   cancel(): Promise<void>;
   jobs(): JobHandle[];
+  /** What each item used, in input order (the batch's items may come from several jobs). */
+  usage?(): Promise<Array<JobUsage | undefined>>;
 }
 
 export class Batch<R> implements PromiseLike<R[]>, AsyncIterable<SettledResult<R>> {
@@ -113,6 +116,16 @@ export class Batch<R> implements PromiseLike<R[]>, AsyncIterable<SettledResult<R
       }
       await new Promise<void>((wake) => this.waiters.push(wake));
     }
+  }
+
+  /**
+   * What each item used (elapsed time, CPU time, peak memory...), in input order, once every item has ended;
+   * undefined for an item nothing reported on. `summarizeUsage(await getJob(batch.jobs[0].id))` gives the
+   * min / median / max and efficiency lines `clustrix status` prints.
+   */
+  async usage(): Promise<Array<JobUsage | undefined>> {
+    await this.allSettled;
+    return this.control.usage ? this.control.usage() : new Array<undefined>(this.size).fill(undefined);
   }
 
   /** Cancel every job of the batch. */

@@ -9,6 +9,7 @@
  * The calls that `fn` makes synchronously become ONE job: an array job on batch schedulers, one
  * child per item on the local scheduler — never silently serial.
  */
+import type { JobUsage } from '@clustrix/wire';
 import { ClustrixError } from '../errors.js';
 import { callContext, currentCallContext, mergeCallOptions, type CallCollector } from '../exec/call/call-context.js';
 import { deferred, type Deferred } from '../util/deferred.js';
@@ -32,6 +33,12 @@ export interface MapOptions extends CallOptions {
   onProgress?: (progress: MapProgress) => void;
   /** Draw a progress bar on stderr. Default: when stderr is a terminal (and CLUSTRIX_NO_PROGRESS is unset). */
   progress?: boolean;
+}
+
+/** A job the map submitted, and the input index of each of its items. */
+interface SubmittedGroup {
+  run: CallRun;
+  indices: number[];
 }
 
 interface Collected {
@@ -72,16 +79,22 @@ export function map<I, R>(items: Iterable<I> | ArrayLike<I>, fn: (item: I, index
     }),
   );
   collecting = false;
-  const runs: CallRun[] = [];
-  const started = submitCollected(collected, concurrency, merged.key, (run) => runs.push(run));
+  const runs: SubmittedGroup[] = [];
+  const started = submitCollected(collected, concurrency, merged.key, (run, indices) => runs.push({ run, indices }));
   return new Batch(
     promises,
     {
       cancel: async () => {
         await started;
-        await Promise.all(runs.map((r) => r.cancel()));
+        await Promise.all(runs.map((r) => r.run.cancel()));
       },
-      jobs: () => runs.map((r) => new JobHandle(r)),
+      jobs: () => runs.map((r) => new JobHandle(r.run)),
+      usage: async () => {
+        await started;
+        const used = new Array<JobUsage | undefined>(list.length).fill(undefined);
+        await Promise.all(runs.flatMap(({ run, indices }) => indices.map(async (item, i) => void (used[item] = await run.usage(i)))));
+        return used;
+      },
     },
     onProgress,
   );
@@ -91,7 +104,7 @@ export function map<I, R>(items: Iterable<I> | ArrayLike<I>, fn: (item: I, index
  * Group the collected calls by class+method, and submit each group as one array job. With a `key`,
  * a group that was submitted before under that key (this script run again) is attached instead.
  */
-async function submitCollected(collected: Collected[], concurrency: number | undefined, key: string | undefined, onRun: (run: CallRun) => void): Promise<void> {
+async function submitCollected(collected: Collected[], concurrency: number | undefined, key: string | undefined, onRun: (run: CallRun, indices: number[]) => void): Promise<void> {
   const groups = new Map<unknown, Map<string, Collected[]>>();
   for (const c of collected) {
     const byMethod = groups.get(c.info.cls) ?? new Map<string, Collected[]>();
@@ -113,7 +126,7 @@ async function submitCollected(collected: Collected[], concurrency: number | und
     const signal = group[0]!.options.signal;
     const options = { array: true, ...(concurrency ? { concurrency } : {}), ...(signal ? { signal } : {}) };
     const wire = (run: CallRun) => {
-      onRun(run);
+      onRun(run, group.map((c) => c.index));
       run.items.forEach((d, i) => d.promise.then(group[i]!.result.resolve, group[i]!.result.reject));
       if (run.items.length !== group.length) {
         const err = new ClustrixError(`key '${key}' names a job of ${run.items.length} items, not ${group.length}; give this map another key`, { scope: 'registry' });
