@@ -31,7 +31,7 @@ export interface PodLike {
       state?: {
         waiting?: { reason?: string; message?: string };
         running?: { startedAt?: unknown };
-        terminated?: { exitCode?: number; signal?: number; reason?: string; message?: string };
+        terminated?: { exitCode?: number; signal?: number; reason?: string; message?: string; startedAt?: unknown; finishedAt?: unknown };
       };
     }>;
   };

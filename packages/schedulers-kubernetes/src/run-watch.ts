@@ -4,7 +4,7 @@
  * the status computed from all that. A fatal pod state (an image that cannot be pulled) ends the
  * run at once and deletes what was created. Once the run is over its watches stop.
  */
-import { isTerminal, TransportError, type JobStatus, type TaskStatus } from '@clustrix/core/scheduler';
+import { isTerminal, TransportError, type JobStatus, type TaskStatus, type UsageReport } from '@clustrix/core/scheduler';
 import { apiMessage, statusCode, type KubeApi } from './client.js';
 import { harvestPod } from './harvest.js';
 import { Informer } from './informer.js';
@@ -12,6 +12,7 @@ import { logger } from './log.js';
 import { runSelector } from './manifest.js';
 import type { PayloadKind } from './payload.js';
 import { podIndex, type JobLike, type PodLike } from './pod-state.js';
+import { runUsage } from './pod-usage.js';
 import { computeRun, type HarvestResult } from './run-status.js';
 import type { KubeTransport } from './transport.js';
 
@@ -96,6 +97,11 @@ export class RunWatch {
 
   status(): JobStatus {
     return this.current;
+  }
+
+  /** What its ended pods used, from their status (see pod-usage.ts). */
+  usage(gpuResource: string): UsageReport | undefined {
+    return runUsage(this.pods.objects.values(), this.info.count !== undefined, gpuResource);
   }
 
   get done(): boolean {

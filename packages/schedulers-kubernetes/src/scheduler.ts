@@ -5,7 +5,7 @@
  * a request; `cancel` deletes the Job with its pods.
  */
 import { randomBytes } from 'node:crypto';
-import { ListenerSet, SubmitError, type JobRef, type JobStatus, type ResourceKey, type Scheduler, type SubmitRequest } from '@clustrix/core/scheduler';
+import { ListenerSet, SubmitError, type JobRef, type JobStatus, type ResourceKey, type Scheduler, type SubmitRequest, type UsageReport } from '@clustrix/core/scheduler';
 import { apiMessage, statusCode, type KubeApi } from './client.js';
 import { logger } from './log.js';
 import { INDEX_ENV, renderJob, runLabels, runNames } from './manifest.js';
@@ -171,6 +171,16 @@ export class KubernetesScheduler implements Scheduler {
   async status(refs: readonly JobRef[]): Promise<Map<string, JobStatus>> {
     const out = new Map<string, JobStatus>();
     for (const ref of refs) out.set(ref.jobId, this.adopt(ref).status());
+    return out;
+  }
+
+  /** From the pod statuses the runs' watches hold (no request): elapsed time, CPUs and GPUs of each ended pod. */
+  async usage(refs: readonly JobRef[]): Promise<Map<string, UsageReport>> {
+    const out = new Map<string, UsageReport>();
+    for (const ref of refs) {
+      const report = this.runs.get(ref.jobId)?.usage(this.settings.gpuResource);
+      if (report) out.set(ref.jobId, report);
+    }
     return out;
   }
 
