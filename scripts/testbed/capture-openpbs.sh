@@ -12,6 +12,7 @@ U=${PBS_TEST_USER:-pbstest}
 PBS=/opt/pbs/bin
 [ -x $PBS/qstat ] || die "OpenPBS is not installed: run openpbs.sh first"
 cap_init "${1:-$REPO/packages/schedulers-pbs/test/fixtures/openpbs}"
+cap qmgr-list-server.txt "the server's attributes (max_array_size: the most subjobs of one array, read as the array limit)" "$U" "$PBS/qmgr -c 'list server'"
 state() { $PBS/qstat -f -x "$1" 2>/dev/null | awk '$1=="job_state"{print $3}'; }
 is() { [ "$(state "$1")" = "$2" ]; }
 has_out() { [ -s "$1" ]; }

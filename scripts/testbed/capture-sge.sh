@@ -14,6 +14,7 @@ QSUB=/usr/bin/qsub   # pbsuser has the Torque wrappers first on PATH: name SGE's
 # `clustrix` (the directive block Clustrix renders, a PE job killed at h_rt); default both.
 PARTS=" ${CAPTURE_SGE_PARTS:-base clustrix} "
 cap_init "${1:-$REPO/packages/schedulers-sge/test/fixtures}"
+cap qconf-sconf.txt "the global configuration (max_aj_tasks: the most tasks of one array job, read as the array limit; 0 is none)" "$U" "qconf -sconf"
 
 states() { qstat -u '*' 2>/dev/null | awk -v j="$1" '$1==j {print $5}' | sort -u | tr '\n' ' '; }
 has_state() { [[ " $(states "$1")" == *" $2 "* ]]; }

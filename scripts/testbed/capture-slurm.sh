@@ -9,6 +9,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/capture-lib.sh"
 U=${CAPTURE_USER:-clustrix}
 cap_init "${1:-$REPO/packages/schedulers-slurm/test/fixtures}"
+cap scontrol-show-config.txt "the controller's configuration (MaxArraySize: the most items of one array, read as the array limit)" "$U" "scontrol show config"
 SQ="squeue --noheader --array --states=all --format='%i|%T|%r|%k'"
 SA="sacct --noheader --parsable2 --allocations --format=JobID,JobName,State,ExitCode,Reason,Elapsed,Timelimit"
 sq_state() { squeue -h --array -t all -o %T -j "$1" 2>/dev/null | sort -u | tr '\n' ' '; }

@@ -47,6 +47,7 @@ export SLURM_CONF=$CONF
 
 apt_install "${SLURM_PKGS[@]}"
 ensure_loopback_hostname
+ensure_quick_job_login
 munge -n 2>/dev/null | unmunge >/dev/null 2>&1 || die "munged does not answer: run slurm.sh first (up.sh slurm-mn does)"
 mountpoint -q /sys/fs/cgroup || die "no cgroup filesystem on /sys/fs/cgroup (slurm.sh mounts one)"
 if [ "$MN_DBD" = 1 ]; then

@@ -117,6 +117,9 @@ describe('clustrix on SLURM', () => {
     const r = await cli('doctor', 'slurm');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/✓ scheduler commands\s+sbatch, squeue, sacct, scancel found/);
+    // the array limit as SLURM itself reports it
+    const size = /^MaxArraySize\s*=\s*(\d+)/m.exec(execFileSync('scontrol', ['show', 'config'], { encoding: 'utf8' }))![1];
+    expect(r.stdout).toMatch(new RegExp(`✓ limits\\s+arrays of at most ${size} items \\(scontrol show config: MaxArraySize = ${size}\\)`));
     expect(r.stdout).toMatch(/✓ test job\s+job \S+ \(\d+\) ran on \S+ with Node v20/);
     expect(r.stdout).toMatch(/all checks passed\n$/);
   }, 240_000);

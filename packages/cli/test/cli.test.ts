@@ -122,9 +122,10 @@ describe('clustrix (local scheduler)', () => {
   test('doctor: a checklist, with a no-op job through the whole pipeline', async () => {
     const r = await cli('doctor', 'box');
     expect(r.code).toBe(0);
-    for (const check of ['configuration', 'connection', 'node', 'scheduler commands', 'remote root', 'registry', 'test job']) {
+    for (const check of ['configuration', 'connection', 'node', 'scheduler commands', 'limits', 'remote root', 'registry', 'test job']) {
       expect(r.stdout).toMatch(new RegExp(`✓ ${check}`));
     }
+    expect(r.stdout).toMatch(/✓ limits\s+no array limit known \(the \w+ scheduler reports none\): a map is one array job/);
     expect(r.stdout).toMatch(/test job\s+job \S+ \(local-\d+-\d+\) ran on \S+ with Node v20/);
     expect(r.stdout).toMatch(/all checks passed\n$/);
   }, 120_000);

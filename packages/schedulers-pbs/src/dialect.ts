@@ -6,6 +6,7 @@ import { parseQsubId } from './parse.js';
 import { qsubArgv, renderPbsScript } from './render.js';
 import { pbsReports } from './report.js';
 import { parsePbsUsage } from './usage.js';
+import { limitsArgv, parsePbsLimits } from './limits.js';
 
 /** What MoM (PBS Pro, OpenPBS, Torque) writes into a job's stderr when it kills the job at a limit. */
 const MOM_KILLS = {
@@ -47,5 +48,7 @@ export function pbsDialect(flavour: PbsFlavour, detected?: DetectedFlavour): Pbs
     cancelArgv: (ids) => ['qdel', ...ids],
     // the job history's resources_used (PBS Pro/OpenPBS; the Torque wrappers print none)
     ...(flavour === 'pbspro' ? { usageArgv: statusArgv, parseUsage: parsePbsUsage } : {}),
+    limitsArgv,
+    parseLimits: (outputs) => parsePbsLimits(flavour, outputs),
   };
 }

@@ -8,6 +8,7 @@ import { sgeOptionsShape, sgeSettings } from './options.js';
 import { qacctArgv, qacctReports } from './qacct.js';
 import { parseQsubId, qstatReports } from './qstat.js';
 import { parseSgeUsage, usageArgv } from './usage.js';
+import { limitsArgv, parseSgeLimits } from './limits.js';
 import { renderSgeScript } from './render.js';
 
 /**
@@ -39,5 +40,7 @@ export const sgeDialect: BatchDialect = {
   parseExplain: qacctReports,
   usageArgv,
   parseUsage: parseSgeUsage,
+  limitsArgv,
+  parseLimits: parseSgeLimits,
   explainGraceMs: (profile) => sgeSettings(profile).accountingWaitMs,
 };

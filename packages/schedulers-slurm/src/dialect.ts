@@ -2,6 +2,7 @@
 import { TransportError, type BatchDialect, type CommandOutput, type ResourceKey } from '@clustrix/core/scheduler';
 import { parseSbatchId, SACCT_FORMAT, slurmReports, SQUEUE_FORMAT } from './parse.js';
 import { parseSlurmUsage, usageArgv } from './usage.js';
+import { limitsArgv, parseSlurmLimits } from './limits.js';
 import { slurmOptionsShape } from './profile.js';
 import { renderSlurmScript } from './render.js';
 
@@ -61,4 +62,6 @@ export const slurmDialect: BatchDialect = {
   cancelArgv: (ids) => ['scancel', ...ids],
   usageArgv,
   parseUsage: parseSlurmUsage,
+  limitsArgv,
+  parseLimits: parseSlurmLimits,
 };

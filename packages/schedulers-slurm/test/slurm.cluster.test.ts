@@ -29,7 +29,11 @@ afterAll(async () => {
   await shutdown();
 });
 
-const CLUSTERS = { slurm: { scheduler: 'slurm', pollMinMs: 100, pollMaxMs: 1000 } };
+const CLUSTERS = {
+  slurm: { scheduler: 'slurm', pollMinMs: 100, pollMaxMs: 1000 },
+  // a site whose arrays hold at most 4 items (the profile's limit; the testbed's MaxArraySize is larger)
+  capped: { scheduler: 'slurm', maxArrayItems: 4, pollMinMs: 100, pollMaxMs: 1000 },
+};
 configure({ defaultCluster: 'slurm', remoteRoot: join(root, 'remote'), cacheDir: join(root, 'cache'), clusters: CLUSTERS }, {
   cwd: root,
   env: {},
@@ -91,6 +95,19 @@ describe('SLURM, local transport', () => {
     expect(commands('sbatch')).toHaveLength(1);
     const ids = new Set(batch.jobs.map((j) => j.schedulerJobId));
     expect(ids.size).toBe(1);
+  }, 300_000);
+
+  test("the array limit is SLURM's own MaxArraySize; a map over a limit of 4 is three sbatch arrays of 4, 4 and 2", async () => {
+    const size = Number(/^MaxArraySize\s*=\s*(\d+)/m.exec(execFileSync('scontrol', ['show', 'config'], { encoding: 'utf8' }))![1]);
+    expect(await (await getCluster('slurm')).scheduler.limits!()).toEqual({ maxArrayItems: size, source: `scontrol show config: MaxArraySize = ${size}` });
+    writeFileSync(log, '');
+    const items = Array.from({ length: 10 }, (_, i) => i);
+    const batch = map(items, (x) => jobs.square(x), { cluster: 'capped' });
+    expect(await batch).toEqual(items.map((x) => x * x));
+    expect(commands('sbatch')).toHaveLength(3);
+    // what each sbatch was given (sacct may not list every task of a just-ended array yet)
+    const arrays = batch.jobs.map((j) => /^#SBATCH --array=(\S+)$/m.exec(readFileSync(join(root, 'remote', 'jobs', j.id, 'job.sh'), 'utf8'))?.[1]);
+    expect(arrays).toEqual(['0-3', '0-3', '0-1']);
   }, 300_000);
 
   test('with 200 jobs outstanding, each poll cycle runs at most one squeue and one sacct', async () => {

@@ -113,6 +113,13 @@ export async function runDoctor(clusterName: string | undefined, options: { cwd:
       return `${commands.join(', ')} found${variant ? `; ${rt.scheduler.name}: ${variant}` : ''}`;
     },
   );
+  await step('limits', undefined, async () => {
+    const rt = ctx.rt!;
+    const set = rt.profile.maxArrayItems;
+    const read = set === undefined ? await rt.scheduler.limits?.() : { maxArrayItems: set, source: 'the cluster profile (maxArrayItems)' };
+    if (!read?.maxArrayItems) return `no array limit known (${read?.source ?? `the ${rt.scheduler.name} scheduler reports none`}): a map is one array job`;
+    return `arrays of at most ${read.maxArrayItems} items (${read.source}): a larger map is split into several`;
+  });
   await step('remote root', 'set `remoteRoot` to a folder you can write on the cluster (a scratch or home folder shared with the nodes)', async () => {
     const rt = ctx.rt!;
     const dir = `${rt.remoteRoot}/doctor`;

@@ -19,6 +19,8 @@ import { progressBar, wantsProgressBar } from './progress-bar.js';
 import { CallRun } from '../exec/run/call-run.js';
 import { runForKey } from '../exec/call/call-key.js';
 import { prepareCall, validateCallOptions } from '../exec/call/prepare.js';
+import type { PreparedCall } from '../exec/run/prepared-call.js';
+import { arrayLimitOf } from '../exec/run/resolve-run.js';
 import type { CallOptions } from '../options.js';
 import type { CallInfo } from '../runtime/decorator.js';
 import { newJobId } from '../util/ids.js';
@@ -101,8 +103,9 @@ export function map<I, R>(items: Iterable<I> | ArrayLike<I>, fn: (item: I, index
 }
 
 /**
- * Group the collected calls by class+method, and submit each group as one array job. With a `key`,
- * a group that was submitted before under that key (this script run again) is attached instead.
+ * Group the collected calls by class+method, and submit each group as one array job — several when the
+ * group is larger than the cluster's array limit (`maxArrayItems`: the profile's, else what the scheduler
+ * says). With a `key`, a job that was submitted before under that key (this script run again) is attached instead.
  */
 async function submitCollected(collected: Collected[], concurrency: number | undefined, key: string | undefined, onRun: (run: CallRun, indices: number[]) => void): Promise<void> {
   const groups = new Map<unknown, Map<string, Collected[]>>();
@@ -123,27 +126,35 @@ async function submitCollected(collected: Collected[], concurrency: number | und
       for (const c of group) c.result.reject(err);
       continue;
     }
-    const signal = group[0]!.options.signal;
-    const options = { array: true, ...(concurrency ? { concurrency } : {}), ...(signal ? { signal } : {}) };
-    const wire = (run: CallRun) => {
-      onRun(run, group.map((c) => c.index));
-      run.items.forEach((d, i) => d.promise.then(group[i]!.result.resolve, group[i]!.result.reject));
-      if (run.items.length !== group.length) {
-        const err = new ClustrixError(`key '${key}' names a job of ${run.items.length} items, not ${group.length}; give this map another key`, { scope: 'registry' });
-        for (const c of group) c.result.reject(err);
-      }
-    };
-    if (key === undefined) {
-      wire(new CallRun(prepared, { jobId: newJobId(), ...options }));
-      continue;
-    }
     const { info } = group[0]!;
-    const groupKey = all.length > 1 ? `${key}#${info.cls.name}.${info.method}` : key;
-    starts.push(
-      runForKey(groupKey, prepared, options).then(wire, (err: unknown) => {
-        for (const c of group) c.result.reject(err);
-      }),
-    );
+    const groupKey = key === undefined ? undefined : all.length > 1 ? `${key}#${info.cls.name}.${info.method}` : key;
+    const size = group.length > 1 ? ((await arrayLimitOf(prepared[0]!)) ?? group.length) : group.length;
+    for (let start = 0, part = 0; start < group.length; start += size, part++) {
+      const partKey = groupKey === undefined || size >= group.length ? groupKey : `${groupKey}#part${part}`;
+      starts.push(submitPart(group.slice(start, start + size), prepared.slice(start, start + size), { concurrency, key: partKey, onRun }));
+    }
   }
   await Promise.all(starts);
+}
+
+/** One array job of a group's items (attached instead when `key` names one already). */
+async function submitPart(
+  items: Collected[],
+  prepared: PreparedCall[],
+  how: { concurrency: number | undefined; key: string | undefined; onRun: (run: CallRun, indices: number[]) => void },
+): Promise<void> {
+  const signal = items[0]!.options.signal;
+  const options = { array: true, ...(how.concurrency ? { concurrency: how.concurrency } : {}), ...(signal ? { signal } : {}) };
+  const wire = (run: CallRun) => {
+    how.onRun(run, items.map((c) => c.index));
+    run.items.forEach((d, i) => d.promise.then(items[i]!.result.resolve, items[i]!.result.reject));
+    if (run.items.length !== items.length) {
+      const err = new ClustrixError(`key '${how.key}' names a job of ${run.items.length} items, not ${items.length}; give this map another key`, { scope: 'registry' });
+      for (const c of items) c.result.reject(err);
+    }
+  };
+  if (how.key === undefined) return wire(new CallRun(prepared, { jobId: newJobId(), ...options }));
+  await runForKey(how.key, prepared, options).then(wire, (err: unknown) => {
+    for (const c of items) c.result.reject(err);
+  });
 }

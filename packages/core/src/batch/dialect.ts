@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { ResourceKey } from '../options.js';
 import type { Resources } from '../resources/normalize.js';
-import type { JobState, KillPatterns, UsageReport } from '../scheduler/contract.js';
+import type { JobState, KillPatterns, SchedulerLimits, UsageReport } from '../scheduler/contract.js';
 
 export interface BatchJobSpec {
   jobId: string;
@@ -96,4 +96,8 @@ export interface BatchDialect {
   usageArgv?(ids: readonly string[]): string[][];
   /** Usage by scheduler job id, from the outputs of usageArgv's commands (same order); a job left out is unknown. */
   parseUsage?(outputs: readonly CommandOutput[], ids: readonly string[]): Map<string, UsageReport>;
+  /** Optional: commands that print the cluster's limits (SLURM's `scontrol show config`); run once per connection. */
+  limitsArgv?(): string[][];
+  /** The limits from the outputs of limitsArgv's commands (same order); what it cannot find is left out. */
+  parseLimits?(outputs: readonly CommandOutput[]): SchedulerLimits;
 }

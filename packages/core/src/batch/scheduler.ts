@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ClustrixError, SubmitError, TransportError } from '../errors.js';
 import { CHECKPOINT_SIGNAL, checkpointLeadSeconds } from '../options.js';
 import { normalizeResources } from '../resources/normalize.js';
-import type { JobRef, JobStatus, Scheduler, SchedulerContext, SchedulerFactory, StatusOptions, SubmitRequest, UsageReport } from '../scheduler/contract.js';
+import type { JobRef, JobStatus, Scheduler, SchedulerContext, SchedulerFactory, SchedulerLimits, StatusOptions, SubmitRequest, UsageReport } from '../scheduler/contract.js';
 import type { Transport } from '../transport/contract.js';
 import { logger } from '../util/debug.js';
 import type { BatchDialect, BatchJobSpec, SchedulerReport } from './dialect.js';
@@ -18,6 +18,7 @@ import { CANCEL_MARKER, parseRoundTrip, roundTripScript, type RoundTripResult } 
 import { asCancelled, GuessedEnds, mergeBatchStatus, type SignalExitReader } from './status-merge.js';
 import { argvToShell, quoteWord } from '../transport/shell-quote.js';
 import { UsageQueries } from './usage.js';
+import { readLimits } from './limits.js';
 
 export const JOB_SCRIPT = 'job.sh';
 
@@ -216,6 +217,13 @@ export class BatchScheduler implements Scheduler {
       this.log('%s left %s without an exit code%s', id, this.name, explained.has(id) ? ': explained' : ` (${how})`);
       reports.set(id, explainedReport(reports.get(id), explained.get(id), tasks, standIn(how, this.name, grace)));
     }
+  }
+
+  private limitsRead: Promise<SchedulerLimits> | undefined;
+
+  /** The cluster's limits, read once (batch/limits.ts). */
+  limits(): Promise<SchedulerLimits> {
+    return (this.limitsRead ??= readLimits(this.dialect, this.transport, this.profile));
   }
 
   /** What ended jobs used, by Clustrix job id (the dialect's usage commands; nothing when it has none). */

@@ -47,6 +47,11 @@ export const clusterProfileShape = {
   scheduler: nonEmpty,
   /** Jobs running at once on this cluster (local: CPU count; ssh: the host's CPU count). */
   concurrency: z.number().int().positive(),
+  /**
+   * Most items one array job may have here: a larger map is split into several arrays. Default: what the
+   * scheduler says (SLURM MaxArraySize, SGE max_aj_tasks, OpenPBS max_array_size; `clustrix doctor` prints it).
+   */
+  maxArrayItems: z.number().int().positive(),
   ...transportShape,
   ...resourceShape,
   ...stagingShape,

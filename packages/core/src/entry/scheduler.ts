@@ -16,6 +16,7 @@ export type {
   SchedulerFactory,
   SubmitRequest,
   UsageReport,
+  SchedulerLimits,
 } from '../scheduler/contract.js';
 export type { JobUsage } from '@clustrix/wire';
 export { isTerminal, TERMINAL_STATES } from '../scheduler/contract.js';

@@ -103,6 +103,14 @@ export interface KillPatterns {
   time: readonly RegExp[];
 }
 
+/** What the cluster allows, as read from it once per connection (or set in the profile). */
+export interface SchedulerLimits {
+  /** Most items one array job may have; undefined when no limit is known. */
+  maxArrayItems?: number;
+  /** Where that came from, for `clustrix doctor` (e.g. `scontrol show config: MaxArraySize = 1001`). */
+  source: string;
+}
+
 export interface Scheduler {
   readonly name: string;
   /** Resource keys this scheduler honours; any other one that is set is rejected before submission. */
@@ -129,6 +137,8 @@ export interface Scheduler {
    * trip. Never throws: a job left out is unknown (the runner's own figures then stand).
    */
   usage?(refs: readonly JobRef[]): Promise<Map<string, UsageReport>>;
+  /** Optional: the cluster's limits (asked once; never throws: what cannot be read is left out). */
+  limits?(): Promise<SchedulerLimits>;
   /** Optional push: call `listener` when something may have changed (a child exited, a watch event). */
   subscribe?(listener: () => void): () => void;
   close?(): Promise<void>;

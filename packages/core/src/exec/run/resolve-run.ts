@@ -52,6 +52,22 @@ function stripCallOnly(options: CallOptions): JobOptions {
   return rest;
 }
 
+/**
+ * The most items one array job may have on the cluster `first` resolves to: the profile's `maxArrayItems`,
+ * else what its scheduler says (read once per connection). Undefined when no limit is known, or when the
+ * cluster cannot be resolved (the run itself then says why).
+ */
+export async function arrayLimitOf(first: PreparedCall): Promise<number | undefined> {
+  try {
+    const resolved = resolveCall((await currentConfig()).merged, first.info.options as JobOptions, stripCallOnly(first.options));
+    if (resolved.profile.maxArrayItems !== undefined) return resolved.profile.maxArrayItems;
+    const rt = await clusterRuntime(resolved.clusterName, resolved.profile);
+    return (await rt.scheduler.limits?.())?.maxArrayItems;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resolve the run of `first` (and the calls of its fan-out); `seen` hears the cluster's name, then its runtime, as soon as each is known. */
 export async function resolveRun(first: PreparedCall, seen: { cluster?: string; runtime?: ClusterRuntime }): Promise<ResolvedRun> {
   const { info } = first;
