@@ -82,7 +82,11 @@ export function map<I, R>(items: Iterable<I> | ArrayLike<I>, fn: (item: I, index
   );
   collecting = false;
   const runs: SubmittedGroup[] = [];
-  const started = submitCollected(collected, concurrency, merged.key, (run, indices) => runs.push({ run, indices }));
+  const started = submitCollected(collected, concurrency, merged.key, (run, indices) => {
+    // in input order (parts attached by key come back in any order)
+    runs.push({ run, indices });
+    runs.sort((a, b) => a.indices[0]! - b.indices[0]!);
+  });
   return new Batch(
     promises,
     {
