@@ -60,6 +60,15 @@ describe('a map over the array limit', () => {
     expect(await (await getCluster('site')).scheduler.limits!()).toEqual({ maxArrayItems: 3, source: 'printf: MaxArraySize = 3' });
   });
 
+  test('batch.submitted() right after map: every part, submitted, in input order', async () => {
+    const batch = map([0, 1, 2, 3, 4], (i) => w.echo(i), { cluster: 'capped' });
+    const jobs = await batch.submitted();
+    expect(jobs).toHaveLength(3);
+    for (const j of jobs) expect(j.schedulerJobId).toBeDefined();
+    expect(jobs.map((j) => j.id)).toEqual(batch.jobs.map((j) => j.id));
+    await batch;
+  });
+
   test("the profile's maxArrayItems wins over the scheduler's, and asks it nothing", async () => {
     const asked = limitQueries;
     const batch = map([0, 1, 2, 3, 4], (i) => w.echo(i), { cluster: 'capped' });

@@ -52,6 +52,7 @@ export function attachBatch<R = unknown>(id: string, options: AttachOptions = {}
     {
       cancel: async () => (await runP).cancel(),
       jobs: () => (run ? [new JobHandle(run)] : []),
+      submitted: async () => [new JobHandle(await runP)],
       usage: async () => {
         const r = await runP;
         return Promise.all(r.items.map((_, i) => r.usage(i)));

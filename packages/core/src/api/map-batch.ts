@@ -15,6 +15,8 @@ export interface MapProgress {
 export interface BatchControl {
   cancel(): Promise<void>;
   jobs(): JobHandle[];
+  /** Resolves with every job's handle once all are submitted. */
+  submitted?(): Promise<JobHandle[]>;
   /** What each item used, in input order (the batch's items may come from several jobs). */
   usage?(): Promise<Array<JobUsage | undefined>>;
 }
@@ -77,9 +79,18 @@ export class Batch<R> implements PromiseLike<R[]>, AsyncIterable<SettledResult<R
     return this.promises.length;
   }
 
-  /** One handle per job the batch submitted (usually one array job). */
+  /**
+   * One handle per job the batch created so far (usually one array job; several when the map was larger than the
+   * cluster's array limit), in input order. A map creates its jobs once it knows that limit: `await batch.submitted()`
+   * to have them all.
+   */
   get jobs(): JobHandle[] {
     return this.control.jobs();
+  }
+
+  /** Resolves, once every job of the batch has been submitted, with their handles (as `jobs`). */
+  submitted(): Promise<JobHandle[]> {
+    return this.control.submitted ? this.control.submitted() : Promise.resolve(this.jobs);
   }
 
   /** Every item's outcome, in input order. Never rejects. */

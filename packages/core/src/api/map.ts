@@ -95,6 +95,12 @@ export function map<I, R>(items: Iterable<I> | ArrayLike<I>, fn: (item: I, index
         await Promise.all(runs.map((r) => r.run.cancel()));
       },
       jobs: () => runs.map((r) => new JobHandle(r.run)),
+      submitted: async () => {
+        await started;
+        const handles = runs.map((r) => new JobHandle(r.run));
+        await Promise.all(handles.map((h) => h.submitted()));
+        return handles;
+      },
       usage: async () => {
         await started;
         const used = new Array<JobUsage | undefined>(list.length).fill(undefined);
