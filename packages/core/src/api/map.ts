@@ -14,7 +14,7 @@ import { ClustrixError } from '../errors.js';
 import { callContext, currentCallContext, mergeCallOptions, type CallCollector } from '../exec/call/call-context.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import { JobHandle } from '../exec/run/job-handle.js';
-import { Batch, type MapProgress } from './map-batch.js';
+import { Batch, type BatchControl, type MapProgress } from './map-batch.js';
 import { progressBar, wantsProgressBar } from './progress-bar.js';
 import { CallRun } from '../exec/run/call-run.js';
 import { runForKey } from '../exec/call/call-key.js';
@@ -87,29 +87,30 @@ export function map<I, R>(items: Iterable<I> | ArrayLike<I>, fn: (item: I, index
     runs.push({ run, indices });
     runs.sort((a, b) => a.indices[0]! - b.indices[0]!);
   });
-  return new Batch(
-    promises,
-    {
-      cancel: async () => {
-        await started;
-        await Promise.all(runs.map((r) => r.run.cancel()));
-      },
-      jobs: () => runs.map((r) => new JobHandle(r.run)),
-      submitted: async () => {
-        await started;
-        const handles = runs.map((r) => new JobHandle(r.run));
-        await Promise.all(handles.map((h) => h.submitted()));
-        return handles;
-      },
-      usage: async () => {
-        await started;
-        const used = new Array<JobUsage | undefined>(list.length).fill(undefined);
-        await Promise.all(runs.flatMap(({ run, indices }) => indices.map(async (item, i) => void (used[item] = await run.usage(i)))));
-        return used;
-      },
+  return new Batch(promises, batchControl(runs, started, list.length), onProgress);
+}
+
+/** What a map's Batch asks of its jobs: `runs` fills in (input order) as `started` creates them. */
+function batchControl(runs: readonly SubmittedGroup[], started: Promise<void>, size: number): BatchControl {
+  return {
+    cancel: async () => {
+      await started;
+      await Promise.all(runs.map((r) => r.run.cancel()));
     },
-    onProgress,
-  );
+    jobs: () => runs.map((r) => new JobHandle(r.run)),
+    submitted: async () => {
+      await started;
+      const handles = runs.map((r) => new JobHandle(r.run));
+      await Promise.all(handles.map((h) => h.submitted()));
+      return handles;
+    },
+    usage: async () => {
+      await started;
+      const used = new Array<JobUsage | undefined>(size).fill(undefined);
+      await Promise.all(runs.flatMap(({ run, indices }) => indices.map(async (item, i) => void (used[item] = await run.usage(i)))));
+      return used;
+    },
+  };
 }
 
 /**
